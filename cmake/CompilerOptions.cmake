@@ -1,0 +1,23 @@
+# Warnings, sanitizers and fuzzing flags applied to every target of the tree.
+
+add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
+                    -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+                    -Wformat=2)
+if(LLMCORE_WERROR)
+  add_compile_options(-Werror)
+endif()
+
+if(LLMCORE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+if(LLMCORE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "LLMCORE_FUZZ needs clang (CMAKE_CXX_COMPILER=clang++)")
+  endif()
+  # Coverage instrumentation for every library; only the fuzz executables link
+  # libFuzzer's main (tests/fuzz).
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
