@@ -1,8 +1,9 @@
 # Warnings, sanitizers and fuzzing flags applied to every target of the tree.
 
-add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
-                    -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
-                    -Wformat=2)
+add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wcast-align -Wunused
+                    -Wimplicit-fallthrough -Wformat=2
+                    $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>
+                    $<$<COMPILE_LANGUAGE:CXX>:-Woverloaded-virtual>)
 if(LLMCORE_WERROR)
   add_compile_options(-Werror)
 endif()

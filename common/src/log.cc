@@ -1,10 +1,14 @@
 #include "llmcore/log.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 
 namespace llmcore {
 namespace {
@@ -29,6 +33,26 @@ LogLevel LevelFromEnvironment() {
   return LogLevel::kInfo;
 }
 
+// True when stderr is the journal stream systemd connected us to: then each
+// line carries its syslog priority as a "<N>" prefix, which journald parses.
+bool StderrIsJournal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  struct stat st;
+  if (fstat(STDERR_FILENO, &st) != 0) return false;
+  return st.st_dev == dev && st.st_ino == ino;
+}
+
+std::string_view LevelPrefix(LogLevel level) {
+  switch (level) {
+    case LogLevel::kError: return "error: ";
+    case LogLevel::kWarning: return "warning: ";
+    default: return "";
+  }
+}
+
 std::atomic<int>& MaxLevel() {
   static std::atomic<int> level{static_cast<int>(LevelFromEnvironment())};
   return level;
@@ -43,7 +67,9 @@ LogSink SetLogSink(LogSink sink) {
   return previous;
 }
 
-void SetLogLevel(LogLevel max_level) { MaxLevel().store(static_cast<int>(max_level)); }
+void SetLogLevel(LogLevel max_level) {
+  MaxLevel().store(static_cast<int>(max_level));
+}
 
 void Log(LogLevel level, std::string_view line) {
   if (static_cast<int>(level) > MaxLevel().load(std::memory_order_relaxed)) return;
@@ -52,8 +78,15 @@ void Log(LogLevel level, std::string_view line) {
     Sink()(level, line);
     return;
   }
-  std::fprintf(stderr, "<%d>%.*s\n", static_cast<int>(level), static_cast<int>(line.size()),
-               line.data());
+  static const bool journal = StderrIsJournal();
+  if (journal) {
+    std::fprintf(stderr, "<%d>%.*s\n", static_cast<int>(level), static_cast<int>(line.size()),
+                 line.data());
+  } else {
+    const std::string_view prefix = LevelPrefix(level);
+    std::fprintf(stderr, "%.*s%.*s\n", static_cast<int>(prefix.size()), prefix.data(),
+                 static_cast<int>(line.size()), line.data());
+  }
 }
 
 }  // namespace llmcore

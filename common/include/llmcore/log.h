@@ -1,8 +1,9 @@
 // Logging: one line per event, with a syslog priority.
 //
-// By default lines go to stderr prefixed with "<N>" (the syslog priority), which
-// journald understands when the process runs under systemd, so the journal keeps
-// the levels. Tests and tools may install their own sink to capture lines.
+// By default lines go to stderr. When stderr is the journal stream systemd set
+// up ($JOURNAL_STREAM), each line is prefixed with "<N>", its syslog priority,
+// so the journal keeps the levels; on a terminal, warnings and errors say so
+// in words. Tests and tools may install their own sink to capture lines.
 //
 // Thread safety: Log() and SetLogSink() may be called from any thread; a sink
 // is called under an internal lock, one line at a time.

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <sstream>
 #include <stdexcept>
 
 namespace llmcore::testing {
@@ -35,12 +35,14 @@ std::vector<std::string> TestdataGgufFiles() {
 }
 
 std::vector<std::byte> ReadFileBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot open " + path);
-  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::byte> bytes(chars.size());
-  std::transform(chars.begin(), chars.end(), bytes.begin(),
-                 [](char c) { return static_cast<std::byte>(c); });
+  const std::streamsize size = in.tellg();
+  in.seekg(0);
+  std::vector<std::byte> bytes(static_cast<size_t>(size));
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+    throw std::runtime_error("cannot read " + path);
+  }
   return bytes;
 }
 
@@ -104,8 +106,10 @@ CommandResult RunCommand(const std::string& command_line) {
   while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) result.out.append(buf, n);
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream err_in(err_path);
-  result.err.assign(std::istreambuf_iterator<char>(err_in), std::istreambuf_iterator<char>());
+  std::ifstream err_in(err_path, std::ios::binary);
+  std::ostringstream err_text;
+  err_text << err_in.rdbuf();
+  result.err = err_text.str();
   unlink(err_path);
   return result;
 }
