@@ -33,8 +33,8 @@ struct Array {
   ValueType element_type = ValueType::kUint8;
   std::variant<std::vector<uint8_t>, std::vector<int8_t>, std::vector<uint16_t>,
                std::vector<int16_t>, std::vector<uint32_t>, std::vector<int32_t>,
-               std::vector<float>, std::vector<uint64_t>, std::vector<int64_t>,
-               std::vector<double>, std::vector<std::string>, std::vector<Value>>
+               std::vector<float>, std::vector<uint64_t>, std::vector<int64_t>, std::vector<double>,
+               std::vector<std::string>, std::vector<Value>>
       elements;
 
   size_t size() const;
@@ -63,9 +63,13 @@ struct Value {
   const std::string* AsString() const;
   const Array* AsArray() const;
 
-  // A short human rendering: numbers, quoted strings, arrays abbreviated to
-  // their first `max_array_elements` elements plus a count.
-  std::string ToDisplayString(size_t max_array_elements = 8) const;
+  // A short human rendering on one line: numbers, strings quoted with C-style
+  // escapes (control characters and bytes that are not UTF-8 as \xNN), strings
+  // longer than `max_string_bytes` cut at a character boundary with their
+  // length appended, arrays as "<type>[<count>] [e0, e1, ...]" showing their
+  // first `max_array_elements` elements.
+  std::string ToDisplayString(size_t max_array_elements = 8,
+                              size_t max_string_bytes = SIZE_MAX) const;
 };
 
 struct KeyValue {
@@ -79,17 +83,20 @@ struct TensorInfo {
   TensorType type = TensorType::kF32;
   uint32_t n_dims = 0;
   std::array<uint64_t, 4> ne = {1, 1, 1, 1};  // ne[0] is the innermost (row) dimension
-  uint64_t offset = 0;      // relative to the start of the data section
+  uint64_t offset = 0;                        // relative to the start of the data section
   uint64_t n_elements = 0;
-  uint64_t n_bytes = 0;     // n_elements / block_elements * block_bytes
-  uint64_t row_bytes = 0;   // bytes of one ne[0]-long row
+  uint64_t n_bytes = 0;    // n_elements / block_elements * block_bytes
+  uint64_t row_bytes = 0;  // bytes of one ne[0]-long row
 };
 
 class GgufFile {
  public:
   uint32_t version() const { return version_; }
   uint64_t alignment() const { return alignment_; }
-  // Absolute file offset of the data section (aligned to alignment()).
+  // Absolute file offset of the data section (aligned to alignment()). A file
+  // without tensors may end before it: vocabulary-only files carry no padding
+  // after their metadata, so data_offset() can exceed file_size() when
+  // tensors() is empty.
   uint64_t data_offset() const { return data_offset_; }
   uint64_t file_size() const { return file_size_; }
   // Bytes from data_offset() to the end of the last tensor's data.

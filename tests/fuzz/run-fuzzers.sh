@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of a fuzz build for a while and fails on any
+# finding (crash, sanitizer report, leak, timeout, out-of-memory).
+#
+#   tests/fuzz/run-fuzzers.sh BUILD_DIR [SECONDS]
+#
+# BUILD_DIR is a tree configured with -DLLMCORE_FUZZ=ON (clang), ideally also
+# -DLLMCORE_SANITIZE=ON. Each target runs SECONDS (default 60) on a fresh
+# corpus seeded from real files (every .gguf under the test data and models/)
+# plus small hand-made seeds. Findings are kept in BUILD_DIR/fuzz/<target>/
+# artifacts/; the corpus grown by a run is in BUILD_DIR/fuzz/<target>/corpus/.
+#
+# To add a target: build it in tests/fuzz/CMakeLists.txt, write a seeds_<kind>
+# function below, and add a line to FUZZERS.
+set -euo pipefail
+
+usage() {
+  echo "usage: $0 BUILD_DIR [SECONDS]" >&2
+  exit 2
+}
+[[ $# -ge 1 && $# -le 2 ]] || usage
+build_dir=$(cd "$1" && pwd) || usage
+seconds=${2:-60}
+[[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || usage
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+testdata=${LLMCORE_TESTDATA:-$repo/../shared/testdata}
+
+# name | executable (relative to BUILD_DIR) | seed kind | libFuzzer options
+FUZZERS=(
+  "gguf_reader_fuzz|tests/fuzz/gguf_reader_fuzz|gguf|-max_len=65536"
+)
+
+# Options every target gets: no input may take 10 s, the process 2 GiB, or
+# one allocation 256 MiB (inputs are at most a few MiB, so any such
+# allocation is sized from an unchecked count).
+COMMON_OPTIONS=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 -print_final_stats=1)
+
+# ---- seeds -----------------------------------------------------------------
+
+# Real GGUF files, and hand-made small valid ones so that the fuzzer starts
+# with files it can get all the way through (the real files are larger than
+# -max_len and reach it cut short).
+seeds_gguf() {
+  local dir=$1
+  local f
+  while IFS= read -r -d '' f; do
+    cp "$f" "$dir/"
+  done < <(find "$testdata" "$repo/models" -name '*.gguf' -type f -print0 2>/dev/null)
+  if command -v python3 >/dev/null; then
+    python3 - "$dir" <<'PY'
+import struct, sys, os
+out = sys.argv[1]
+def s(x): x = x.encode() if isinstance(x, str) else x; return struct.pack('<Q', len(x)) + x
+def kv(key, t, payload): return s(key) + struct.pack('<I', t) + payload
+def arr(t, items): return struct.pack('<IQ', t, len(items)) + b''.join(items)
+def tensor(name, dims, t, off):
+    return s(name) + struct.pack('<I', len(dims)) + b''.join(struct.pack('<Q', d) for d in dims) + struct.pack('<IQ', t, off)
+def gguf(kvs, tensors, data, align=32, version=3):
+    head = b'GGUF' + struct.pack('<IQQ', version, len(tensors), len(kvs)) + b''.join(kvs) + b''.join(tensors)
+    head += b'\0' * (-len(head) % align)
+    return head + data
+every_type = [
+    kv('general.architecture', 8, s('llama')), kv('u8', 0, b'\x07'), kv('i8', 1, b'\xff'),
+    kv('u16', 2, struct.pack('<H', 65535)), kv('i16', 3, struct.pack('<h', -2)),
+    kv('u32', 4, struct.pack('<I', 7)), kv('i32', 5, struct.pack('<i', -7)),
+    kv('f32', 6, struct.pack('<f', 0.5)), kv('bool', 7, b'\x01'),
+    kv('u64', 10, struct.pack('<Q', 2**64 - 1)), kv('i64', 11, struct.pack('<q', -2**63)),
+    kv('f64', 12, struct.pack('<d', 1e-300)),
+    kv('tokenizer.ggml.tokens', 9, arr(8, [s('<s>'), s('</s>'), s('\u2581hi')])),
+    kv('tokenizer.ggml.scores', 9, arr(6, [struct.pack('<f', v) for v in (0, -1, 2)])),
+    kv('tokenizer.ggml.token_type', 9, arr(5, [struct.pack('<i', v) for v in (3, 3, 1)])),
+    kv('bools', 9, arr(7, [b'\x00', b'\x01'])),
+    kv('nested', 9, arr(9, [arr(5, [struct.pack('<i', 1)]), arr(8, [s('x')])])),
+]
+seeds = {
+    'hand-every-type.gguf': gguf(every_type, [], b''),
+    'hand-tensors.gguf': gguf([kv('general.alignment', 4, struct.pack('<I', 64))],
+                              [tensor('a', [4, 2], 0, 0), tensor('b', [32], 8, 64),
+                               tensor('c', [256], 12, 128)],
+                              bytes(128 + 144), align=64),
+    'hand-v2.gguf': gguf([kv('general.name', 8, s('v2'))], [tensor('w', [8], 1, 0)], bytes(16),
+                         version=2),
+    'hand-empty.gguf': gguf([], [], b''),
+}
+for name, data in seeds.items():
+    with open(os.path.join(out, name), 'wb') as f:
+        f.write(data)
+PY
+  fi
+}
+
+# ---- running ---------------------------------------------------------------
+
+failures=()
+summary=()
+for entry in "${FUZZERS[@]}"; do
+  IFS='|' read -r name exe kind options <<<"$entry"
+  bin=$build_dir/$exe
+  if [[ ! -x $bin ]]; then
+    echo "run-fuzzers: $bin not built (configure with -DLLMCORE_FUZZ=ON and build $name)" >&2
+    failures+=("$name: not built")
+    continue
+  fi
+  work=$build_dir/fuzz/$name
+  rm -rf "$work"
+  mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
+  "seeds_$kind" "$work/seeds"
+  n_seeds=$(find "$work/seeds" -type f | wc -l)
+  echo "== $name: $n_seeds seeds, $seconds s"
+  log=$work/fuzz.log
+  # The first directory receives new inputs; the seeds are only read.
+  # shellcheck disable=SC2086 # $options holds several words on purpose
+  if "$bin" -max_total_time="$seconds" "${COMMON_OPTIONS[@]}" $options \
+       -artifact_prefix="$work/artifacts/" "$work/corpus" "$work/seeds" >"$log" 2>&1; then
+    rc=0
+  else
+    rc=$?
+  fi
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  corpus=$(find "$work/corpus" -type f | wc -l)
+  findings=$(find "$work/artifacts" -type f | wc -l)
+  summary+=("$(printf '%-24s exit %-3s executions %-10s new corpus files %-6s findings %s' \
+    "$name" "$rc" "${execs:-?}" "$corpus" "$findings")")
+  if [[ $rc -ne 0 || $findings -ne 0 ]]; then
+    failures+=("$name: exit $rc, $findings finding(s) in $work/artifacts (log: $log)")
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*(deadly signal|Timeout|out-of-memory|leak))' "$log" \
+      | head -20 >&2 || true
+  fi
+done
+
+echo
+printf '%s\n' "${summary[@]}"
+if [[ ${#failures[@]} -gt 0 ]]; then
+  echo >&2
+  printf 'FAILED: %s\n' "${failures[@]}" >&2
+  exit 1
+fi
+echo "all fuzzers ran clean"
