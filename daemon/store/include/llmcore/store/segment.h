@@ -1,12 +1,14 @@
 // Segment: one model's weights in a sealed memfd, mapped read-only.
 //
-// Created by ModelStore::Load(), or attached from a segment fd received from
-// the daemon (another process, a driver, the daemon after a restart).
+// Created by ModelStore::Load() (through SegmentBuilder), or attached from a
+// segment fd received from the daemon (another process, a driver, the daemon
+// after a restart).
 //
 // Ownership: a Segment owns its fd and its mapping; both are released when the
 // Segment is destroyed. Pointers and spans it returns live as long as it does.
 // To hand the segment to another process, pass fd() (SCM_RIGHTS, fork+exec,
-// systemd's fd store); the receiver calls Attach() on its copy.
+// systemd's fd store); the receiver calls Attach() on its copy. The fd is
+// close-on-exec: a process that execs a helper dups it for the helper.
 //
 // Thread safety: immutable; share freely.
 #pragma once
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "llmcore/status.h"
 #include "llmcore/store/segment_layout.h"
@@ -24,9 +27,15 @@ namespace llmcore::store {
 
 class Segment {
  public:
-  // Maps a segment fd read-only and checks its header: magic, layout version,
-  // and every offset and size inside the fd's size. The caller keeps nothing:
-  // the fd is owned by the returned Segment.
+  // Maps a segment fd read-only and checks it: the fd is sealed against
+  // shrinking and writing (so the mapping can neither fault nor change), the
+  // header has the magic, layout and Boost versions of this build, every
+  // offset and size lies inside the fd, every string and vector of the
+  // directory lies inside the directory, and every tensor inside the data.
+  // Fails with kInvalidArgument for an fd that is not a sealed segment (or has
+  // another magic), kUnsupported for another layout or Boost version, kCorrupt
+  // for a segment whose header or directory breaks the layout, an errno-based
+  // Status when it cannot be mapped. The fd is consumed either way.
   static Result<Segment> Attach(UniqueFd fd);
 
   Segment(Segment&& other) noexcept;
@@ -45,6 +54,9 @@ class Segment {
   std::span<const std::byte> TensorData(const TensorEntry& tensor) const;
   // Looks a tensor up by name; nullptr when absent.
   const TensorEntry* FindTensor(std::string_view name) const;
+  // Looks a metadata key up; nullptr when absent (or not copied: see
+  // MetadataEntry).
+  const MetadataEntry* FindMetadata(std::string_view key) const;
 
   // The GGUF file it was loaded from ("" for an attached segment).
   const std::string& source_path() const { return source_path_; }
