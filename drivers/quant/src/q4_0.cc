@@ -1,0 +1,61 @@
+// q4_0: { f16 d; u8 qs[16]; }: low nibbles hold elements 0-15, high nibbles
+// elements 16-31; x = (q - 8) * d.
+//
+// Encoder (ggml's quantize_row_q4_0_ref): m is the element of largest
+// magnitude with its sign (the first one on a tie), d = m / -8, and
+// q = min(15, trunc(x / d + 8.5)), so m itself maps to level 0 (-8) and the
+// levels reach from -8d to 7d. NaN inputs give quant 0.
+#include <cmath>
+
+#include "block_io.h"
+#include "kernels.h"
+#include "llmcore/quant/half.h"
+
+namespace llmcore::quant::internal {
+namespace {
+
+constexpr int64_t kElements = 32;
+constexpr int64_t kHalf = kElements / 2;
+constexpr int64_t kBytes = 2 + kHalf;
+
+void EncodeBlock(const float* x, uint8_t* block) {
+  float amax = 0.0f;
+  float max = 0.0f;
+  for (int64_t j = 0; j < kElements; ++j) {
+    if (amax < std::fabs(x[j])) {
+      amax = std::fabs(x[j]);
+      max = x[j];
+    }
+  }
+  const float d = max / -8.0f;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  StoreU16(block, FloatToF16(d));
+  for (int64_t j = 0; j < kHalf; ++j) {
+    const uint8_t lo = TruncToLevel(x[j] * id + 8.5f, 15);
+    const uint8_t hi = TruncToLevel(x[kHalf + j] * id + 8.5f, 15);
+    block[2 + j] = static_cast<uint8_t>(lo | (hi << 4));
+  }
+}
+
+void DecodeBlock(const uint8_t* block, float* out) {
+  const float d = F16ToFloat(LoadU16(block));
+  for (int64_t j = 0; j < kHalf; ++j) {
+    const uint8_t q = block[2 + j];
+    out[j] = static_cast<float>((q & 0x0F) - 8) * d;
+    out[kHalf + j] = static_cast<float>((q >> 4) - 8) * d;
+  }
+}
+
+}  // namespace
+
+void DecodeQ4_0(const void* src, float* dst, int64_t n) {
+  DecodeBlocks<kElements, kBytes, DecodeBlock>(src, dst, n);
+}
+void EncodeQ4_0(const float* src, void* dst, int64_t n) {
+  EncodeBlocks<kElements, kBytes, EncodeBlock>(src, dst, n);
+}
+float DotQ4_0(const void* row, const float* x, int64_t n) {
+  return DotBlocks<kElements, kBytes, DecodeBlock>(row, x, n);
+}
+
+}  // namespace llmcore::quant::internal
