@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "block_io.h"
+#include "llmcore/quant/half.h"
 
 namespace llmcore::quant::internal {
 namespace {
@@ -158,6 +160,64 @@ void UnpackScaleMin(int s, const uint8_t* scales, uint8_t* scale, uint8_t* min) 
   } else {
     *scale = static_cast<uint8_t>((scales[s + 4] & 0x0F) | ((scales[s - 4] >> 6) << 4));
     *min = static_cast<uint8_t>((scales[s + 4] >> 4) | ((scales[s] >> 6) << 4));
+  }
+}
+
+SubBlockScale StoredScaleMin(const uint8_t* block, int s) {
+  uint8_t sc;
+  uint8_t m;
+  UnpackScaleMin(s, block + 4, &sc, &m);
+  return {F16ToFloat(LoadU16(block)) * static_cast<float>(sc),
+          F16ToFloat(LoadU16(block + 2)) * static_cast<float>(m)};
+}
+
+void EncodeScaleMinLevels(const float* x, int nmax, float rmin, float rdelta, int nstep,
+                          uint8_t* block, uint8_t* levels) {
+  constexpr int kSub = 32;
+  constexpr int kSubBlocks = 8;
+  float scales[kSubBlocks];
+  float mins[kSubBlocks];
+  float max_scale = 0.0f;
+  float max_min = 0.0f;
+  for (int s = 0; s < kSubBlocks; ++s) {
+    const float* xs = x + kSub * s;
+    float sum_x2 = 0.0f;
+    for (int l = 0; l < kSub; ++l) sum_x2 += xs[l] * xs[l];
+    const float av_x = std::sqrt(sum_x2 / static_cast<float>(kSub));
+    float weights[kSub];
+    for (int l = 0; l < kSub; ++l) weights[l] = av_x + std::fabs(xs[l]);
+    const ScaleMin fit =
+        SearchScaleMin(kSub, nmax, xs, weights, levels + kSub * s, rmin, rdelta, nstep);
+    scales[s] = fit.scale;
+    mins[s] = fit.min;
+    if (fit.scale > max_scale) max_scale = fit.scale;
+    if (fit.min > max_min) max_min = fit.min;
+  }
+
+  // The largest scale and min set d = max_scale / 63 and dmin = max_min / 63;
+  // the 6-bit codes are the rounded ratios.
+  uint8_t* packed = block + 4;
+  std::memset(packed, 0, 12);
+  const float inv_scale = max_scale > 0.0f ? 63.0f / max_scale : 0.0f;
+  const float inv_min = max_min > 0.0f ? 63.0f / max_min : 0.0f;
+  for (int s = 0; s < kSubBlocks; ++s) {
+    const auto sc = static_cast<uint8_t>(std::min(63, NearestInt(inv_scale * scales[s]) & 0xFF));
+    const auto m = static_cast<uint8_t>(std::min(63, NearestInt(inv_min * mins[s]) & 0xFF));
+    PackScaleMin(s, sc, m, packed);
+  }
+  StoreU16(block, FloatToF16(max_scale / 63.0f));
+  StoreU16(block + 2, FloatToF16(max_min / 63.0f));
+
+  // Re-round against the scales as stored, so that the levels fit what the
+  // decoder will see; a sub-block whose scale code is 0 keeps the levels of
+  // its search, as ggml does.
+  for (int s = 0; s < kSubBlocks; ++s) {
+    const SubBlockScale stored = StoredScaleMin(block, s);
+    if (stored.d == 0.0f) continue;
+    for (int l = 0; l < kSub; ++l) {
+      levels[kSub * s + l] = static_cast<uint8_t>(
+          std::clamp(NearestInt((x[kSub * s + l] + stored.dm) / stored.d), 0, nmax));
+    }
   }
 }
 

@@ -37,4 +37,23 @@ float SearchSymmetricScale(int n, int nmax, const float* x, int8_t* levels);
 void PackScaleMin(int s, uint8_t scale, uint8_t min, uint8_t* scales);
 void UnpackScaleMin(int s, const uint8_t* scales, uint8_t* scale, uint8_t* min);
 
+// q4_K/q5_K: sub-block s (0..7) decodes as x = d * q - dm, with d = d_all * sc
+// and dm = dmin_all * m from the super-block's f16 d_all, dmin_all (bytes
+// 0-3) and packed codes (bytes 4-15). One function for the decoders and the
+// encoder's re-rounding, so both see the same floats.
+struct SubBlockScale {
+  float d;
+  float dm;
+};
+SubBlockScale StoredScaleMin(const uint8_t* block, int s);
+
+// The part of ggml's q4_K and q5_K encoders that differs only in the level
+// count: fits the 8 sub-blocks of 32 of the 256 values at x with
+// SearchScaleMin(nmax, rmin, rdelta, nstep) and weights mean|x| + |x|, stores
+// d and dmin (f16, bytes 0-3 of block) and the packed 6-bit codes (bytes
+// 4-15), and writes the 256 levels (0..nmax) re-rounded against the scales
+// as stored. Packing the levels into bits is left to the caller.
+void EncodeScaleMinLevels(const float* x, int nmax, float rmin, float rdelta, int nstep,
+                          uint8_t* block, uint8_t* levels);
+
 }  // namespace llmcore::quant::internal

@@ -5,36 +5,22 @@
 // magnitude with its sign (the first one on a tie), d = m / -8, and
 // q = min(15, trunc(x / d + 8.5)), so m itself maps to level 0 (-8) and the
 // levels reach from -8d to 7d. NaN inputs give quant 0.
-#include <cmath>
-
 #include "block_io.h"
 #include "kernels.h"
+#include "legacy_quant.h"
 #include "llmcore/quant/half.h"
 
 namespace llmcore::quant::internal {
 namespace {
 
-constexpr int64_t kElements = 32;
+constexpr int64_t kElements = kLegacyElements;
 constexpr int64_t kHalf = kElements / 2;
 constexpr int64_t kBytes = 2 + kHalf;
 
 void EncodeBlock(const float* x, uint8_t* block) {
-  float amax = 0.0f;
-  float max = 0.0f;
-  for (int64_t j = 0; j < kElements; ++j) {
-    if (amax < std::fabs(x[j])) {
-      amax = std::fabs(x[j]);
-      max = x[j];
-    }
-  }
-  const float d = max / -8.0f;
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  StoreU16(block, FloatToF16(d));
-  for (int64_t j = 0; j < kHalf; ++j) {
-    const uint8_t lo = TruncToLevel(x[j] * id + 8.5f, 15);
-    const uint8_t hi = TruncToLevel(x[kHalf + j] * id + 8.5f, 15);
-    block[2 + j] = static_cast<uint8_t>(lo | (hi << 4));
-  }
+  uint8_t levels[kElements];
+  StoreU16(block, FloatToF16(QuantizeSignedMax(x, 15, levels)));
+  PackNibbles(levels, block + 2);
 }
 
 void DecodeBlock(const uint8_t* block, float* out) {

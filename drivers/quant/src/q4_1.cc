@@ -3,35 +3,24 @@
 // Encoder (ggml's quantize_row_q4_1_ref): m = the block's minimum,
 // d = (max - min) / 15, q = min(15, trunc((x - min) / d + 0.5)): the nearest
 // of 16 levels spanning [min, max]. NaN inputs give quant 0.
-#include <cfloat>
-
 #include "block_io.h"
 #include "kernels.h"
+#include "legacy_quant.h"
 #include "llmcore/quant/half.h"
 
 namespace llmcore::quant::internal {
 namespace {
 
-constexpr int64_t kElements = 32;
+constexpr int64_t kElements = kLegacyElements;
 constexpr int64_t kHalf = kElements / 2;
 constexpr int64_t kBytes = 4 + kHalf;
 
 void EncodeBlock(const float* x, uint8_t* block) {
-  float min = FLT_MAX;
-  float max = -FLT_MAX;
-  for (int64_t j = 0; j < kElements; ++j) {
-    if (x[j] < min) min = x[j];
-    if (x[j] > max) max = x[j];
-  }
-  const float d = (max - min) / 15.0f;
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  StoreU16(block, FloatToF16(d));
+  uint8_t levels[kElements];
+  float min;
+  StoreU16(block, FloatToF16(QuantizeMinMax(x, 15, &min, levels)));
   StoreU16(block + 2, FloatToF16(min));
-  for (int64_t j = 0; j < kHalf; ++j) {
-    const uint8_t lo = TruncToLevel((x[j] - min) * id + 0.5f, 15);
-    const uint8_t hi = TruncToLevel((x[kHalf + j] - min) * id + 0.5f, 15);
-    block[4 + j] = static_cast<uint8_t>(lo | (hi << 4));
-  }
+  PackNibbles(levels, block + 4);
 }
 
 void DecodeBlock(const uint8_t* block, float* out) {
