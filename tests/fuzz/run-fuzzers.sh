@@ -29,6 +29,7 @@ testdata=${LLMCORE_TESTDATA:-$repo/../shared/testdata}
 # name | executable (relative to BUILD_DIR) | seed kind | libFuzzer options
 FUZZERS=(
   "gguf_reader_fuzz|tests/fuzz/gguf_reader_fuzz|gguf|-max_len=65536"
+  "tokenizer_encode_fuzz|tests/fuzz/tokenizer_encode_fuzz|text|-max_len=4096"
 )
 
 # Options every target gets: no input may take 10 s, the process 2 GiB, or
@@ -37,6 +38,20 @@ FUZZERS=(
 COMMON_OPTIONS=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 -print_final_stats=1)
 
 # ---- seeds -----------------------------------------------------------------
+
+# Prompt-like text: the tokenizer test vectors (one input per file), each
+# behind a byte that picks the vocabulary and the encode options.
+seeds_text() {
+  local dir=$1
+  local f i=0
+  for f in "$testdata"/vocab/*.inp; do
+    [[ -f $f ]] || continue
+    for prefix in 0 1 2 49 50; do
+      { printf "\\$(printf '%03o' "$prefix")"; head -c 2000 "$f"; } >"$dir/text-$i-$prefix"
+    done
+    i=$((i + 1))
+  done
+}
 
 # Real GGUF files, and hand-made small valid ones so that the fuzzer starts
 # with files it can get all the way through (the real files are larger than
