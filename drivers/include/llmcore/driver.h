@@ -197,8 +197,10 @@ typedef struct llmcore_batch {
 typedef struct llmcore_driver_ctx llmcore_driver_ctx; /* opaque, per host */
 typedef struct llmcore_instance llmcore_instance;     /* opaque, per model instance */
 
-/* The function table. Fields up to and including instance_destroy are
- * required; the rest are optional unless stated. */
+/* The function table. init, fini, device_count, device_info,
+ * instance_create, instance_destroy and forward are required (a host refuses a
+ * table without them); score and the sequence and KV functions are optional
+ * (NULL: the host treats the call as -ENOTSUP). */
 typedef struct llmcore_driver {
   uint32_t struct_size;
   uint32_t abi_major;

@@ -121,8 +121,10 @@ TEST_F(StoreAttachTest, HeaderOffsetsOutsideTheFdAreCorrupt) {
       {"data_alignment", [&](SegmentHeader* h) { h->data_alignment = 48; }},
       {"tensor_count", [&](SegmentHeader* h) { h->tensor_count += 1; }},
   };
-  for (const auto& [what, edit] : edits) {
+  for (const auto& [what, edit_header] : edits) {
     SCOPED_TRACE(what);
+    // clang 14 cannot capture a structured binding in a lambda (C++20 P1091).
+    const auto& edit = edit_header;
     auto attached = AttachEdited([&](std::byte* b) { edit(HeaderOf(b)); });
     EXPECT_EQ(attached.status().code(), StatusCode::kCorrupt) << attached.status().ToString();
   }
