@@ -5,7 +5,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "utf8.h"
+#include "llmcore/utf8.h"
 
 namespace llmcore::gguf {
 namespace {
@@ -16,8 +16,9 @@ void AppendQuoted(std::string& out, std::string_view s, size_t max_bytes) {
   out += '"';
   size_t i = 0;
   while (i < s.size()) {
-    size_t len = internal::Utf8SequenceLength(s, i);
-    if (len == 0) len = 1;  // a stray byte, escaped below
+    const Utf8Decoded decoded = DecodeUtf8(s.substr(i));
+    // A stray byte (or a sequence cut short) counts as one, escaped below.
+    const size_t len = decoded.kind == Utf8Decoded::Kind::kValid ? decoded.length : 1;
     if (i + len > max_bytes) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (len > 1) {

@@ -12,7 +12,7 @@
 #include "byte_cursor.h"
 #include "gguf_file_builder.h"
 #include "llmcore/checked_math.h"
-#include "utf8.h"
+#include "llmcore/utf8.h"
 #include "well_known_keys.h"
 
 namespace llmcore::gguf {
@@ -117,9 +117,9 @@ class Parser {
   // Fails with kInvalidUtf8 unless `s`, read from `at` (its length field),
   // is UTF-8; the offset is that of the first bad byte.
   bool CheckUtf8(const std::string& s, uint64_t at, std::string_view what) {
-    if (auto bad = internal::FirstInvalidUtf8(s)) {
-      return Fail(Rule::kInvalidUtf8, at + 8 + *bad,
-                  fmt::format("{} is not valid UTF-8 (byte {} of {})", what, *bad, s.size()));
+    if (const size_t bad = FindInvalidUtf8(s); bad != std::string_view::npos) {
+      return Fail(Rule::kInvalidUtf8, at + 8 + bad,
+                  fmt::format("{} is not valid UTF-8 (byte {} of {})", what, bad, s.size()));
     }
     return true;
   }

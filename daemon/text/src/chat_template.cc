@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "llmcore/checked_math.h"
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 #include "python_strip.h"
 
 namespace llmcore::text {

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "llmcore/text/chat_template.h"
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 
 namespace llmcore::text {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 
 namespace llmcore::text {
 namespace {

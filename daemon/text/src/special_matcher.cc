@@ -1,6 +1,6 @@
 #include "special_matcher.h"
 
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 
 namespace llmcore::text {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 
 namespace llmcore::text {
 

@@ -1,6 +1,6 @@
 #include "llmcore/text/streaming_detokenizer.h"
 
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 #include "piece_renderer.h"
 
 namespace llmcore::text {

@@ -7,7 +7,7 @@
 #include "bpe_encoder.h"
 #include "fragment_encoder.h"
 #include "llmcore/log.h"
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 #include "piece_renderer.h"
 #include "pre_tokenizer.h"
 #include "special_matcher.h"

@@ -9,7 +9,7 @@
 
 #include "byte_level.h"
 #include "llmcore/log.h"
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 
 namespace llmcore::text {
 namespace {

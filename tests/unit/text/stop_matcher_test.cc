@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "llmcore/text/rng.h"
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 
 namespace llmcore::text {
 namespace {

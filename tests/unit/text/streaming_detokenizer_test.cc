@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "llmcore/testing/testing.h"
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 #include "vocab_vectors.h"
 
 namespace llmcore::text {

@@ -1,4 +1,4 @@
-// UTF-8 helpers for the text layer: strict validation (RFC 3629: no overlong
+// UTF-8 helpers: strict validation (RFC 3629: no overlong
 // forms, no surrogates, nothing above U+10FFFF) and the bookkeeping a streaming
 // decoder needs to never hand out half a code point.
 //
@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace llmcore::text {
+namespace llmcore {
 
 // The replacement character U+FFFD, encoded.
 inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
@@ -52,4 +52,4 @@ std::string SanitizeUtf8(std::string_view text);
 // at most U+10FFFF and not a surrogate; others append U+FFFD).
 void AppendUtf8(uint32_t code_point, std::string* out);
 
-}  // namespace llmcore::text
+}  // namespace llmcore

@@ -1,10 +1,10 @@
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace llmcore::text {
+namespace llmcore {
 namespace {
 
 using Kind = Utf8Decoded::Kind;
@@ -103,4 +103,4 @@ TEST(Utf8Test, AppendEncodesScalarValuesAndReplacesOthers) {
 }
 
 }  // namespace
-}  // namespace llmcore::text
+}  // namespace llmcore

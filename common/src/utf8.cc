@@ -1,6 +1,6 @@
-#include "llmcore/text/utf8.h"
+#include "llmcore/utf8.h"
 
-namespace llmcore::text {
+namespace llmcore {
 namespace {
 
 // Sequence length announced by a lead byte and the allowed range of the second
@@ -136,4 +136,4 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-}  // namespace llmcore::text
+}  // namespace llmcore
