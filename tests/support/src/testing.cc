@@ -20,8 +20,12 @@ std::string TestdataDir() {
   return LLMCORE_TESTDATA_DIR;
 }
 
-std::string BundledModelPath() { return LLMCORE_BUNDLED_MODEL; }
-std::string BinaryDir() { return LLMCORE_BINARY_DIR; }
+std::string BundledModelPath() {
+  return LLMCORE_BUNDLED_MODEL;
+}
+std::string BinaryDir() {
+  return LLMCORE_BINARY_DIR;
+}
 
 std::vector<std::string> TestdataGgufFiles() {
   std::vector<std::string> files;
@@ -48,7 +52,8 @@ std::vector<std::byte> ReadFileBytes(const std::string& path) {
 
 void WriteFileBytes(const std::string& path, const std::vector<std::byte>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
@@ -80,7 +85,9 @@ size_t CountOpenFds() {
   return CountDirEntries("/proc/self/fd") - 1;
 }
 
-size_t CountThreads() { return CountDirEntries("/proc/self/task"); }
+size_t CountThreads() {
+  return CountDirEntries("/proc/self/task");
+}
 
 std::vector<std::string> OpenMemfds() {
   std::vector<std::string> memfds;
@@ -90,6 +97,18 @@ std::vector<std::string> OpenMemfds() {
     if (!ec && target.string().rfind("/memfd:", 0) == 0) memfds.push_back(target.string());
   }
   return memfds;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
 }
 
 CommandResult RunCommand(const std::string& command_line) {

@@ -15,23 +15,12 @@ using ::llmcore::testing::BinaryDir;
 using ::llmcore::testing::BundledModelPath;
 using ::llmcore::testing::CommandResult;
 using ::llmcore::testing::RunCommand;
+using ::llmcore::testing::ShellQuote;
 using ::llmcore::testing::TempDir;
 using ::llmcore::testing::TestdataGgufFiles;
 
 constexpr int kExitBadFile = 1;
 constexpr int kExitUsage = 2;
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 CommandResult Tool(const std::string& args) {
   return RunCommand(ShellQuote(BinaryDir() + "/tools/llmcore-gguf") + " " + args);

@@ -16,17 +16,12 @@ using ::llmcore::testing::BinaryDir;
 using ::llmcore::testing::BundledModelPath;
 using ::llmcore::testing::CommandResult;
 using ::llmcore::testing::RunCommand;
+using ::llmcore::testing::ShellQuote;
 using ::llmcore::testing::TestdataDir;
 
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 CommandResult RunTool(const std::string& args) {
-  return RunCommand(Quote(BinaryDir() + "/tools/llmcore-run") + " " + Quote(BundledModelPath()) +
-                    " " + args);
+  return RunCommand(ShellQuote(BinaryDir() + "/tools/llmcore-run") + " " +
+                    ShellQuote(BundledModelPath()) + " " + args);
 }
 
 nlohmann::json Expected() {
@@ -49,7 +44,7 @@ TEST(LlmcoreRunTest, GreedyOutputMatchesTheReferenceForEveryCase) {
   for (const auto& c : expected["cases"]) {
     const std::string prompt = c["prompt"];
     SCOPED_TRACE(prompt);
-    const std::string source = prompt.empty() ? "--tokens 1" : "--prompt " + Quote(prompt);
+    const std::string source = prompt.empty() ? "--tokens 1" : "--prompt " + ShellQuote(prompt);
     CommandResult r = RunTool(source + " -n 64 --temp 0 --ignore-eos --json --top-logits 5");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto out = nlohmann::json::parse(r.out);
@@ -73,7 +68,7 @@ TEST(LlmcoreRunTest, GreedyOutputMatchesTheReferenceForEveryCase) {
 TEST(LlmcoreRunTest, TokensOptionGivesTheSameAsThePromptText) {
   const auto c = Expected()["cases"][0];
   CommandResult by_text =
-      RunTool("--prompt " + Quote(c["prompt"].get<std::string>()) + " -n 16 --temp 0 --json");
+      RunTool("--prompt " + ShellQuote(c["prompt"].get<std::string>()) + " -n 16 --temp 0 --json");
   CommandResult by_ids = RunTool("--tokens " + Join(c["prompt_tokens"]) + " -n 16 --temp 0 --json");
   ASSERT_EQ(by_text.exit_code, 0) << by_text.err;
   ASSERT_EQ(by_ids.exit_code, 0) << by_ids.err;
@@ -109,7 +104,7 @@ TEST(LlmcoreRunTest, BadInputIsRefusedWithAMessage) {
   EXPECT_EQ(bad_token.exit_code, 1);
   EXPECT_NE(bad_token.err.find("99999"), std::string::npos) << bad_token.err;
 
-  CommandResult missing = RunCommand(Quote(BinaryDir() + "/tools/llmcore-run") +
+  CommandResult missing = RunCommand(ShellQuote(BinaryDir() + "/tools/llmcore-run") +
                                      " /nonexistent/model.gguf --prompt hi");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("/nonexistent/model.gguf"), std::string::npos) << missing.err;

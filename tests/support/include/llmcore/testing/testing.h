@@ -42,6 +42,9 @@ size_t CountThreads();
 // Targets of this process's fds that are memfds ("/memfd:NAME (deleted)").
 std::vector<std::string> OpenMemfds();
 
+// `s` as one single-quoted /bin/sh word.
+std::string ShellQuote(const std::string& s);
+
 // Runs a command line with /bin/sh, capturing stdout and stderr separately.
 struct CommandResult {
   int exit_code = -1;
