@@ -1,0 +1,84 @@
+// LoadedModel: one model ready to compute - its shared segment, a driver
+// instance built from it, and its text layer (tokenizer, chat template).
+//
+// Load() does the slow work (reading the weights through the ModelStore,
+// building the driver instance) on the calling thread: the daemon calls it
+// from a worker thread, never from its event loop. Progress goes to
+// `options.progress`; setting *options.cancel stops the read.
+//
+// Ownership: shared between the registry entry that loaded it and the
+// Scheduler serving it; the segment and driver context stay alive as long as
+// it does. Thread safety: the accessors are const and safe from any thread;
+// the driver instance is used only by the Scheduler's worker thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "llmcore/driver_host/driver_context.h"
+#include "llmcore/driver_host/driver_instance.h"
+#include "llmcore/driver_host/model_desc.h"
+#include "llmcore/gguf/gguf_file.h"
+#include "llmcore/status.h"
+#include "llmcore/store/model_store.h"
+#include "llmcore/text/chat_template.h"
+#include "llmcore/text/tokenizer.h"
+
+namespace llmcore::engine {
+
+struct ModelLoadOptions {
+  std::string name;  // the registry's name, for messages
+  std::string path;  // the GGUF file, for messages and the store's identity
+  // The file, already opened by the registry (which refuses names escaping
+  // the model directories); -1: open `path`. Borrowed: Load() does not close it.
+  int fd = -1;
+  // Positions each sequence may hold; 0: min(model's trained context, 4096).
+  uint32_t n_ctx = 0;
+  uint32_t n_seq_max = 16;    // concurrent sequences (sessions + one-shot work)
+  uint32_t n_batch_max = 512;  // tokens per forward pass
+  uint32_t n_threads = 0;     // CPU drivers: 0 = driver's choice
+  std::function<void(const store::LoadProgress&)> progress;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+class LoadedModel {
+ public:
+  // Errors: the file's (gguf: ... / kCorrupt), the store's (I/O, memory), the
+  // driver's (unsupported architecture, missing tensor), the tokenizer's;
+  // each prefixed with the model's name.
+  static Result<std::shared_ptr<LoadedModel>> Load(
+      store::ModelStore& store, std::shared_ptr<driver_host::DriverContext> driver,
+      const ModelLoadOptions& options);
+
+  const std::string& name() const;
+  const gguf::GgufFile& metadata() const;
+  const text::Tokenizer& tokenizer() const;
+  // nullopt when the model has no template llmcore recognises.
+  const std::optional<text::ChatTemplate>& chat_template() const;
+  const std::string& driver_name() const;
+  std::string device_name() const;
+  uint32_t n_ctx() const;       // positions per sequence
+  uint32_t n_seq_max() const;
+  uint32_t n_batch_max() const;
+  uint32_t n_vocab() const;
+  uint32_t n_embd() const;
+  uint64_t resident_bytes() const;  // the segment's size
+  // Whether the driver can return embeddings (ABI minor >= 1 and it said so).
+  bool supports_embeddings() const;
+
+  // For the Scheduler's worker thread only.
+  driver_host::DriverInstance& instance();
+
+  ~LoadedModel();
+
+ private:
+  LoadedModel();
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace llmcore::engine

@@ -1,0 +1,129 @@
+// Scheduler: serves every sequence of one loaded model from one worker thread
+// with continuous batching.
+//
+// Each step gathers the next decode token of every generating sequence and
+// as many pending prompt tokens as fit in n_batch_max, into ONE forward pass;
+// prompt chunks are shared round-robin between uids (then between sequences
+// of a uid), so one user's long prompt cannot starve another's. After the
+// pass it samples, detokenizes (never splitting a UTF-8 sequence), checks
+// stop strings and end-of-generation, and reports to each request's sink.
+//
+// Sequences: OpenSequence() gives a handle on one of the model's KV
+// sequences (n_seq_max of them; kResourceExhausted when none is free). A
+// sequence keeps its token history and KV state between requests, so a
+// follow-up Submit only processes what is new: for a TextPrompt the text is
+// appended (BOS first on an empty sequence when the model adds one); for a
+// ChatPrompt the messages join the sequence's conversation, the whole
+// conversation is rendered with the chat template and only the part after
+// the longest common prefix with the history is processed (the KV state past
+// it is removed). The answer of a chat request joins the conversation as an
+// assistant message.
+//
+// Requests: one at a time per sequence (Submit while one runs:
+// kResourceExhausted "the session is already generating"). Bounded queues:
+// at most `max_queued_per_uid` requests of one uid and `max_queued` in all may
+// wait or run; beyond: kResourceExhausted. A prompt longer than
+// `max_prompt_bytes` is kInvalidArgument; one that does not fit the
+// sequence's context ends with StopReason::kContextFull. Cancel takes effect
+// between two tokens. Tokenization and template rendering run on the worker
+// thread, not on the caller's.
+//
+// Threading: every public method is thread-safe and returns without waiting
+// for a forward pass. Sinks are called on the worker thread, in order per
+// request: OnToken* then exactly one OnFinished (also for requests cancelled,
+// failed, or still queued at Stop()). A sink must not call back into the
+// Scheduler synchronously. The destructor calls Stop().
+//
+// Errors inside a step (a driver failure) end the requests of that step with
+// StopReason::kError and the driver's message; the scheduler keeps serving.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "llmcore/engine/generation.h"
+#include "llmcore/engine/loaded_model.h"
+#include "llmcore/status.h"
+#include "llmcore/text/tokenizer.h"
+
+namespace llmcore::engine {
+
+// Receives one request's events (on the scheduler's worker thread).
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  // piece may be empty while a UTF-8 sequence is incomplete.
+  virtual void OnToken(std::string_view piece, text::TokenId token) = 0;
+  virtual void OnFinished(const GenerationStats& stats) = 0;
+};
+
+struct SchedulerLimits {
+  uint32_t max_queued = 64;
+  uint32_t max_queued_per_uid = 8;
+  uint64_t max_prompt_bytes = 256 * 1024;
+  uint32_t max_tokens = 4096;  // upper bound of GenerationOptions::max_tokens
+};
+
+using SequenceId = int32_t;
+
+class Scheduler {
+ public:
+  // Starts the worker thread. `heartbeat` (may be empty) is called by the
+  // worker at least once a second while it is healthy, busy or idle: the
+  // daemon's watchdog uses it.
+  static Result<std::unique_ptr<Scheduler>> Start(std::shared_ptr<LoadedModel> model,
+                                                  SchedulerLimits limits,
+                                                  std::function<void()> heartbeat = {});
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  const LoadedModel& model() const;
+
+  // A free sequence for `owner`, or kResourceExhausted.
+  Result<SequenceId> OpenSequence(uid_t owner);
+  // Cancels its request (the sink still gets OnFinished, reason kCancelled),
+  // forgets its history and KV state and frees the id. Unknown ids: no-op.
+  void CloseSequence(SequenceId seq);
+
+  // Validates the options (kInvalidArgument naming the field), queues the
+  // request and returns its id (unique per Scheduler, starting at 1).
+  Result<uint64_t> Submit(SequenceId seq, Prompt prompt, const GenerationOptions& options,
+                          std::shared_ptr<RequestSink> sink);
+  // Stops the sequence's running or queued request; no-op when none.
+  void Cancel(SequenceId seq);
+
+  // Pooled embeddings (mean over the text's tokens of the final normalized
+  // hidden state, then L2-normalized), one per text, computed on the worker
+  // thread between steps with a sequence of its own that is freed after.
+  // `done` runs on the worker thread. kUnsupported when the driver has no
+  // embeddings output.
+  using EmbedDone = std::function<void(Result<std::vector<std::vector<float>>>)>;
+  Status Embed(uid_t owner, std::vector<std::string> texts, EmbedDone done);
+
+  struct Load {
+    uint32_t sequences_open = 0;
+    uint32_t requests_active = 0;  // queued or running
+    uint64_t last_activity_ms = 0;  // CLOCK_MONOTONIC of the last request end/start
+  };
+  Load load() const;
+
+  // Ends every request (kShutdown), then joins the worker. Idempotent.
+  void Stop();
+
+  // Test-only fault: when the environment variable LLMCORED_TEST_FAULT is
+  // "hang-worker" at Start(), a prompt equal to "llmcored-test-hang" makes the
+  // worker stop calling heartbeat forever (for the watchdog test).
+
+ private:
+  Scheduler();
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace llmcore::engine
