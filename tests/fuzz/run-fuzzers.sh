@@ -30,6 +30,7 @@ testdata=${LLMCORE_TESTDATA:-$repo/../shared/testdata}
 FUZZERS=(
   "gguf_reader_fuzz|tests/fuzz/gguf_reader_fuzz|gguf|-max_len=65536"
   "tokenizer_encode_fuzz|tests/fuzz/tokenizer_encode_fuzz|text|-max_len=4096"
+  "config_parser_fuzz|tests/fuzz/config_parser_fuzz|config|-max_len=8192"
 )
 
 # Options every target gets: no input may take 10 s, the process 2 GiB, or
@@ -103,6 +104,24 @@ for name, data in seeds.items():
         f.write(data)
 PY
   fi
+}
+
+# The shipped llmcored.conf as it is (every key commented out) and with every
+# key uncommented, plus small files that set each kind of value, so that the
+# fuzzer starts from inputs that get past the section and key checks.
+seeds_config() {
+  local dir=$1
+  local conf=$repo/etc/llmcored.conf
+  if [[ -f $conf ]]; then
+    sed 's|@[A-Z_]*@|/usr|g' "$conf" >"$dir/shipped.conf"
+    sed -e 's|@[A-Z_]*@|/usr|g' -e 's|^#\([A-Za-z]*=\)|\1|' "$conf" >"$dir/uncommented.conf"
+  fi
+  printf '[Daemon]\nThreads=4\nMaxPromptBytes=1M\nDriverDirectory=/opt/d/\n' >"$dir/daemon.conf"
+  printf '[Models]\nDirectory=\nDirectory=/srv/m\nPreload=a b/c hf:o/r/f\nPin=ollama:x:1\n' \
+    >"$dir/lists.conf"
+  printf '[Models]\nKeepAlive=1h 30min\nDefault=llama/7b\n[Memory]\nBudget=16G\nGpuBudget=50%%\n' \
+    >"$dir/values.conf"
+  printf '\xef\xbb\xbf; comment\r\n[Memory]\r\nBudget = 80%% \r\n' >"$dir/crlf.conf"
 }
 
 # ---- running ---------------------------------------------------------------
