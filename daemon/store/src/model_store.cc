@@ -11,8 +11,8 @@
 #include <tuple>
 #include <utility>
 
-#include "fd_source.h"
 #include "llmcore/gguf/reader.h"
+#include "llmcore/gguf/source.h"
 #include "llmcore/log.h"
 #include "llmcore/store/segment_builder.h"
 #include "read_result.h"
@@ -98,6 +98,13 @@ Result<std::shared_ptr<const Segment>> ModelStore::Load(const std::string& path,
   return LoadOpened(path, owned.get(), &file, options, report);
 }
 
+Result<std::shared_ptr<const Segment>> ModelStore::Load(const std::string& path, int fd,
+                                                        const gguf::GgufFile& file,
+                                                        const LoadOptions& options,
+                                                        LoadReport* report) {
+  return LoadOpened(path, fd, &file, options, report);
+}
+
 Result<std::shared_ptr<const Segment>> ModelStore::Load(const std::string& path,
                                                         const LoadOptions& options,
                                                         LoadReport* report) {
@@ -162,7 +169,7 @@ Result<std::shared_ptr<const Segment>> ModelStore::LoadOpened(const std::string&
     // This thread loads the file; others wait on `mine`.
     Result<Segment> built = [&]() -> Result<Segment> {
       if (parsed != nullptr) return SegmentBuilder(*io_).Build(fd, path, *parsed, options, report);
-      internal::FdSource source(fd, key.size, path);
+      gguf::BorrowedFdSource source(fd, key.size, path);
       auto file = gguf::ReadGguf(source);
       if (!file.ok()) return file.status();
       return SegmentBuilder(*io_).Build(fd, path, *file, options, report);

@@ -1,4 +1,4 @@
-// MemorySource, FileSource, and how the reader uses a source: buffered, and
+// MemorySource, FileSource, BorrowedFdSource, and how the reader uses a source: buffered, and
 // passing a failing source's error through.
 #include "llmcore/gguf/source.h"
 
@@ -109,6 +109,38 @@ TEST(FileSourceTest, MovedSourceKeepsTheFd) {
     EXPECT_TRUE(moved.ReadAt(0, out).ok());
   }
   EXPECT_EQ(::llmcore::testing::CountOpenFds(), fds_before);
+}
+
+TEST(BorrowedFdSourceTest, ReadsTheOpenFileAndLeavesTheFdOpen) {
+  TempDir dir;
+  const std::string path = dir.File("f");
+  ::llmcore::testing::WriteFileBytes(path, Bytes("abcdefgh"));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(fd);
+  {
+    BorrowedFdSource source(fd.get(), 8, "model.gguf");
+    EXPECT_EQ(source.size(), 8u);
+    EXPECT_EQ(source.name(), "model.gguf");
+    std::vector<std::byte> out(3);
+    ASSERT_TRUE(source.ReadAt(5, out).ok());
+    EXPECT_EQ(AsString(out), "fgh");
+    Status past_end = source.ReadAt(6, out);
+    EXPECT_EQ(past_end.code(), StatusCode::kCorrupt);
+    EXPECT_NE(past_end.message().find("model.gguf"), std::string::npos) << past_end.message();
+  }
+  EXPECT_NE(::fcntl(fd.get(), F_GETFD), -1) << "the source closed an fd it does not own";
+}
+
+TEST(BorrowedFdSourceTest, FileThatShrinksAfterTheCheckIsCorrupt) {
+  TempDir dir;
+  const std::string path = dir.File("f");
+  ::llmcore::testing::WriteFileBytes(path, Bytes("abcdefgh"));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(fd);
+  BorrowedFdSource source(fd.get(), 8, path);
+  ASSERT_EQ(::truncate(path.c_str(), 4), 0);
+  std::vector<std::byte> out(3);
+  EXPECT_EQ(source.ReadAt(3, out).code(), StatusCode::kCorrupt);
 }
 
 // Counts the reads the parser asks of a source.

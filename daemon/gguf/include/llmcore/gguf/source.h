@@ -44,11 +44,35 @@ class MemorySource final : public RandomAccessSource {
   std::string name_;
 };
 
+// A source over a file descriptor someone else owns and keeps open for the
+// life of the source, read with pread(2). `size` is the file's size when the
+// caller checked it (fstat); a file that shrinks later makes ReadAt fail with
+// kCorrupt. Lets a caller parse exactly the file it opened and checked, not
+// whatever the path names by then.
+class BorrowedFdSource final : public RandomAccessSource {
+ public:
+  BorrowedFdSource(int fd, uint64_t size, std::string name)
+      : fd_(fd), size_(size), name_(std::move(name)) {}
+  uint64_t size() const override { return size_; }
+  Status ReadAt(uint64_t offset, std::span<std::byte> dst) override;
+  std::string name() const override { return name_; }
+
+ private:
+  int fd_;
+  uint64_t size_;
+  std::string name_;
+};
+
 // A source over an open file, read with pread(2). The size is taken once at
 // Open(); a file that shrinks later makes ReadAt fail with kCorrupt.
 class FileSource final : public RandomAccessSource {
  public:
   static Result<FileSource> Open(const std::string& path);
+  // A source over a file someone already opened (`fd`, owned from now on;
+  // pass a dup() to keep one's own); `path` names it in messages. Same
+  // checks as Open(): kInvalidArgument for a negative fd or one that is not a
+  // regular file.
+  static Result<FileSource> FromFd(UniqueFd fd, const std::string& path);
   uint64_t size() const override { return size_; }
   Status ReadAt(uint64_t offset, std::span<std::byte> dst) override;
   std::string name() const override { return path_; }

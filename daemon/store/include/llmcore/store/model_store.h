@@ -64,6 +64,16 @@ class ModelStore {
                                               const LoadOptions& options = {},
                                               LoadReport* report = nullptr);
 
+  // As above, for a file the caller has already opened and parsed: `fd` is
+  // read (borrowed: not closed, its offset unused) and `path` only names it
+  // in messages and as the segment's source_path(). For callers that open
+  // model files themselves (the daemon's registry, which refuses names that
+  // escape its directories), so that the file checked is the file loaded.
+  Result<std::shared_ptr<const Segment>> Load(const std::string& path, int fd,
+                                              const gguf::GgufFile& file,
+                                              const LoadOptions& options = {},
+                                              LoadReport* report = nullptr);
+
   // Parses `path` (the same open file that is then read, so a replaced path
   // cannot mix two files) and loads it. A file already loaded is not parsed
   // again.
