@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "llmcore/driver_host/driver_context.h"
 
@@ -25,15 +26,31 @@ const std::string& DriverInstance::driver_name() const {
 
 Status DriverInstance::Forward(std::span<const llmcore_batch_entry> entries,
                                std::span<float> logits) {
+  return Forward(entries, logits, {});
+}
+
+bool DriverInstance::supports_embeddings() const {
+  return context_->library().abi_minor() >= 1;
+}
+
+Status DriverInstance::Forward(std::span<const llmcore_batch_entry> entries,
+                               std::span<float> logits, std::span<float> embeddings) {
   if (entries.size() > UINT32_MAX) {
     return Status(StatusCode::kInvalidArgument, "forward: too many entries");
+  }
+  if (!embeddings.empty() && !supports_embeddings()) {
+    return Status(StatusCode::kUnsupported,
+                  "driver " + driver_name() + ": forward: no embeddings output (driver ABI 1." +
+                      std::to_string(context_->library().abi_minor()) + ")");
   }
   llmcore_batch batch{};
   batch.struct_size = sizeof(batch);
   batch.n_entries = static_cast<uint32_t>(entries.size());
   batch.entries = entries.data();
-  batch.logits = logits.data();
+  batch.logits = logits.empty() ? nullptr : logits.data();
   batch.logits_capacity = logits.size();
+  batch.embeddings = embeddings.empty() ? nullptr : embeddings.data();
+  batch.embeddings_capacity = embeddings.size();
   llmcore_error error{};
   const int32_t rc = table().forward(handle_, &batch, &error);
   if (rc < 0) return DriverStatus(driver_name(), "forward", rc, error);

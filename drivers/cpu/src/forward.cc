@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -17,6 +18,14 @@ constexpr int64_t kInlineAttentionWork = 1 << 17;
 std::string EntryText(uint32_t i, const llmcore_batch_entry& e) {
   return "entry " + std::to_string(i) + " (sequence " + std::to_string(e.seq_id) + ", position " +
          std::to_string(e.pos) + ")";
+}
+
+// A batch of ABI 1.0 ends before the embeddings fields; they are read only
+// when struct_size covers them (driver.h's minor rule).
+constexpr uint32_t kBatchSize10 = offsetof(llmcore_batch, embeddings);
+
+float* Embeddings(const llmcore_batch& batch) {
+  return batch.struct_size >= sizeof(llmcore_batch) ? batch.embeddings : nullptr;
 }
 
 }  // namespace
@@ -53,7 +62,7 @@ ForwardPass::ForwardPass(const ModelConfig& config, const ModelWeights& weights,
 Status ForwardPass::Validate(const llmcore_batch* batch, const KvCache& kv,
                              uint64_t* n_logit_rows) {
   if (batch == nullptr) return Status(StatusCode::kInvalidArgument, "batch is NULL");
-  if (batch->struct_size < sizeof(llmcore_batch)) {
+  if (batch->struct_size < kBatchSize10) {
     return Status(StatusCode::kInvalidArgument,
                   "batch struct_size " + std::to_string(batch->struct_size) + " is too small");
   }
@@ -99,13 +108,20 @@ Status ForwardPass::Validate(const llmcore_batch* batch, const KvCache& kv,
     if (e.want_logits != 0) ++rows;
   }
   if (rows > 0) {
-    if (batch->logits == nullptr) {
+    const float* embeddings = Embeddings(*batch);
+    if (batch->logits == nullptr && embeddings == nullptr) {
       return Status(StatusCode::kInvalidArgument, "batch wants logits but logits is NULL");
     }
-    if (rows * c_.n_vocab > batch->logits_capacity) {
+    if (batch->logits != nullptr && rows * c_.n_vocab > batch->logits_capacity) {
       return Status(StatusCode::kResourceExhausted,
                     "logits_capacity " + std::to_string(batch->logits_capacity) +
                         " is smaller than the " + std::to_string(rows * c_.n_vocab) +
+                        " floats requested");
+    }
+    if (embeddings != nullptr && rows * c_.n_embd > batch->embeddings_capacity) {
+      return Status(StatusCode::kResourceExhausted,
+                    "embeddings_capacity " + std::to_string(batch->embeddings_capacity) +
+                        " is smaller than the " + std::to_string(rows * c_.n_embd) +
                         " floats requested");
     }
   }
@@ -138,7 +154,21 @@ Status ForwardPass::Run(const llmcore_batch* batch, KvCache& kv) {
             &xn_[rows * c_.n_embd]);
     ++rows;
   }
-  if (rows > 0) {
+  if (float* embeddings = Embeddings(*batch); embeddings != nullptr && rows > 0) {
+    std::memcpy(embeddings, xn_.data(), static_cast<size_t>(rows) * c_.n_embd * sizeof(float));
+    int64_t row = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      if (entries[i].want_logits == 0) continue;
+      const float* hidden = embeddings + row * c_.n_embd;
+      if (!std::all_of(hidden, hidden + c_.n_embd, [](float v) { return std::isfinite(v); })) {
+        return Status(StatusCode::kIoError,
+                      EntryText(static_cast<uint32_t>(i), entries[i]) +
+                          ": the hidden state is not finite (broken weights?)");
+      }
+      ++row;
+    }
+  }
+  if (rows > 0 && batch->logits != nullptr) {
     kernels_.MatMul(w_.output, xn_.data(), c_.n_embd, rows, batch->logits, c_.n_vocab, pool_);
     int64_t row = 0;
     for (int64_t i = 0; i < n; ++i) {

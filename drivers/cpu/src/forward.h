@@ -15,6 +15,10 @@
 // (kernels.h), a batch gives bit-identical logits to its entries run one at
 // a time, whatever the chunking of a prefill or the number of threads.
 //
+// Outputs, for the entries with want_logits: their logits and, when the
+// batch asks (ABI 1.1), their final hidden states after the output norm
+// (embeddings); either may be left out by passing NULL, not both.
+//
 // Scratch memory for n_batch_max entries is allocated once, at creation.
 //
 // Thread safety: one Run at a time (the instance's caller); work inside a
@@ -41,11 +45,12 @@ class ForwardPass {
               ThreadPool* pool, uint32_t n_batch_max, uint32_t n_ctx, uint32_t n_seq);
 
   // Errors (nothing changed): kInvalidArgument for a NULL or short batch,
-  // NULL entries or logits, a sequence id out of range, or positions that do
-  // not continue their sequence; kOutOfRange for a token outside the
-  // vocabulary or a position outside [0, n_ctx); kResourceExhausted for more
-  // entries than n_batch_max or logits that do not fit logits_capacity;
-  // kIoError naming the entry when a logit is NaN or infinite.
+  // NULL entries, NULL logits and embeddings while some entry wants them, a
+  // sequence id out of range, or positions that do not continue their
+  // sequence; kOutOfRange for a token outside the vocabulary or a position
+  // outside [0, n_ctx); kResourceExhausted for more entries than n_batch_max
+  // or outputs that do not fit their capacity; kIoError naming the entry
+  // when a logit or an embedding is NaN or infinite.
   Status Run(const llmcore_batch* batch, KvCache& kv);
 
  private:

@@ -59,8 +59,11 @@
 extern "C" {
 #endif
 
+/* Minor versions of major 1:
+ *   1.0  the first;
+ *   1.1  llmcore_batch.embeddings / embeddings_capacity (final hidden states). */
 #define LLMCORE_DRIVER_ABI_MAJOR 1
-#define LLMCORE_DRIVER_ABI_MINOR 0
+#define LLMCORE_DRIVER_ABI_MINOR 1
 
 #define LLMCORE_DRIVER_ENTRY_SYMBOL "llmcore_driver_entry"
 
@@ -192,6 +195,17 @@ typedef struct llmcore_batch {
    * order. logits_capacity counts floats; too small gives -ENOSPC. */
   float *logits;
   uint64_t logits_capacity;
+  /* Since ABI 1.1. When struct_size covers these fields and embeddings is
+   * not NULL, the driver also writes, for each entry with want_logits, the
+   * n_embd floats of that entry's final hidden state after the output norm
+   * (the vector the output matrix turns into logits), in entry order.
+   * embeddings_capacity counts floats; too small gives -ENOSPC. logits may
+   * then be NULL: only the hidden states are computed. A driver of minor 1
+   * or later that cannot produce them fails with -ENOTSUP; a driver of
+   * minor 0 ignores these fields, so a host checks the table's abi_minor
+   * before asking. Like logits, they must be finite (-EIO otherwise). */
+  float *embeddings;
+  uint64_t embeddings_capacity;
 } llmcore_batch;
 
 typedef struct llmcore_driver_ctx llmcore_driver_ctx; /* opaque, per host */

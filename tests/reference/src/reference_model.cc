@@ -192,6 +192,13 @@ std::vector<float> ReferenceModel::MatVec(const Matrix& m, const std::vector<flo
 }
 
 std::vector<std::vector<float>> ReferenceModel::Logits(std::span<const int32_t> tokens) const {
+  std::vector<std::vector<float>> logits = HiddenStates(tokens);
+  for (std::vector<float>& row : logits) row = MatVec(output_, row);
+  return logits;
+}
+
+std::vector<std::vector<float>> ReferenceModel::HiddenStates(
+    std::span<const int32_t> tokens) const {
   const Hyperparameters& hp = hp_;
   const size_t n = tokens.size();
   const uint32_t d = hp.n_embd, hd = hp.head_dim;
@@ -278,11 +285,9 @@ std::vector<std::vector<float>> ReferenceModel::Logits(std::span<const int32_t> 
     }
   }
 
-  std::vector<std::vector<float>> logits(n);
-  for (size_t p = 0; p < n; ++p) {
-    logits[p] = MatVec(output_, RmsNorm(x[p].data(), output_norm_, d, hp.eps));
-  }
-  return logits;
+  std::vector<std::vector<float>> hidden(n);
+  for (size_t p = 0; p < n; ++p) hidden[p] = RmsNorm(x[p].data(), output_norm_, d, hp.eps);
+  return hidden;
 }
 
 }  // namespace llmcore::reference

@@ -2,20 +2,21 @@
 // A failure here means the ABI changed: append fields and bump
 // LLMCORE_DRIVER_ABI_MINOR, or bump the MAJOR for any other change, then
 // update the numbers below (see the compatibility rule in driver.h).
-#include "llmcore/driver.h"  // first: the header must compile alone as C++
-
 #include <gtest/gtest.h>
 
 #include <cstddef>
 
+#include "llmcore/driver.h"  // first: the header must compile alone as C++
+
 extern "C" size_t llmcore_test_c_sizeof_model_desc(void);
 extern "C" size_t llmcore_test_c_sizeof_driver(void);
+extern "C" size_t llmcore_test_c_sizeof_batch(void);
 
 namespace {
 
-TEST(DriverAbiTest, VersionIsOnePointZero) {
+TEST(DriverAbiTest, VersionIsOnePointOne) {
   EXPECT_EQ(LLMCORE_DRIVER_ABI_MAJOR, 1);
-  EXPECT_EQ(LLMCORE_DRIVER_ABI_MINOR, 0);
+  EXPECT_EQ(LLMCORE_DRIVER_ABI_MINOR, 1);
   EXPECT_STREQ(LLMCORE_DRIVER_ENTRY_SYMBOL, "llmcore_driver_entry");
 }
 
@@ -88,10 +89,14 @@ TEST(DriverAbiTest, BatchLayout) {
   EXPECT_EQ(sizeof(llmcore_batch_entry), 16u);
   EXPECT_EQ(offsetof(llmcore_batch_entry, pos), 4u);
   EXPECT_EQ(offsetof(llmcore_batch_entry, token), 8u);
-  EXPECT_EQ(sizeof(llmcore_batch), 32u);
+  EXPECT_EQ(sizeof(llmcore_batch), 48u);
+  EXPECT_EQ(llmcore_test_c_sizeof_batch(), sizeof(llmcore_batch));
   EXPECT_EQ(offsetof(llmcore_batch, entries), 8u);
   EXPECT_EQ(offsetof(llmcore_batch, logits), 16u);
   EXPECT_EQ(offsetof(llmcore_batch, logits_capacity), 24u);
+  // Appended in 1.1: a 1.0 batch (struct_size 32) ends before them.
+  EXPECT_EQ(offsetof(llmcore_batch, embeddings), 32u);
+  EXPECT_EQ(offsetof(llmcore_batch, embeddings_capacity), 40u);
 }
 
 TEST(DriverAbiTest, DriverTableLayout) {

@@ -37,6 +37,16 @@ class DriverInstance {
   // One forward pass; logits for the entries with want_logits, in entry
   // order, n_vocab floats each, into `logits`.
   Status Forward(std::span<const llmcore_batch_entry> entries, std::span<float> logits);
+  // The same, also writing the final hidden states (after the output norm)
+  // of the entries with want_logits into `embeddings`, n_embd floats each.
+  // Either output may be empty (not both, when an entry wants output):
+  // without logits the driver skips the output matrix. kUnsupported when
+  // the driver predates embeddings (ABI minor < 1) or cannot produce them.
+  Status Forward(std::span<const llmcore_batch_entry> entries, std::span<float> logits,
+                 std::span<float> embeddings);
+
+  // Whether the driver's ABI has the embeddings output (minor >= 1).
+  bool supports_embeddings() const;
 
   Status SeqRemove(int32_t seq, int32_t p0, int32_t p1);
   Status SeqCopy(int32_t src, int32_t dst, int32_t p0, int32_t p1);

@@ -50,6 +50,9 @@ class ReferenceModel {
   // Logits (n_vocab each) for every position of `tokens`, which start at
   // position 0. Tokens must be in range.
   std::vector<std::vector<float>> Logits(std::span<const int32_t> tokens) const;
+  // The final hidden states (n_embd each, after the output norm: what the
+  // output matrix turns into logits) of every position of `tokens`.
+  std::vector<std::vector<float>> HiddenStates(std::span<const int32_t> tokens) const;
 
  private:
   // A matrix decoded to floats: `rows` rows of `cols`, row-major (a GGUF
