@@ -15,8 +15,8 @@
 namespace llmcore::engine {
 
 struct GenerationOptions {
-  text::SamplerParams sampling;  // Validate()d by Scheduler::Submit
-  uint32_t max_tokens = 256;     // >= 1
+  text::SamplerParams sampling;   // Validate()d by Scheduler::Submit
+  uint32_t max_tokens = 256;      // >= 1
   std::vector<std::string> stop;  // stop strings; the text ends before a match
   bool ignore_eos = false;
 };
@@ -42,8 +42,13 @@ enum class StopReason {
 std::string_view StopReasonName(StopReason reason);
 
 struct GenerationStats {
-  uint32_t prompt_tokens = 0;     // tokens this request appended
-  uint32_t cached_tokens = 0;     // of the rendered prompt, already in the KV state
+  // Tokens this request processed before generating: its new text (or the
+  // part of the rendered conversation after what the KV state already had),
+  // plus the sequence's pending token (see scheduler.h).
+  uint32_t prompt_tokens = 0;
+  uint32_t cached_tokens = 0;  // of the rendered prompt, already in the KV state
+  // Tokens sampled and reported through OnToken (an end-of-generation token
+  // included); at most max_tokens.
   uint32_t generated_tokens = 0;
   double queue_ms = 0;    // Submit until the first forward pass that included it
   double prefill_ms = 0;  // first until last prompt chunk done

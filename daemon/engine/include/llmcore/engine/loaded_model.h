@@ -38,18 +38,26 @@ struct ModelLoadOptions {
   int fd = -1;
   // Positions each sequence may hold; 0: min(model's trained context, 4096).
   uint32_t n_ctx = 0;
-  uint32_t n_seq_max = 16;    // concurrent sequences (sessions + one-shot work)
+  // Concurrent sequences for sessions; the instance gets one more, the
+  // Scheduler's own for one-shot work (embeddings).
+  uint32_t n_seq_max = 16;
   uint32_t n_batch_max = 512;  // tokens per forward pass
-  uint32_t n_threads = 0;     // CPU drivers: 0 = driver's choice
+  uint32_t n_threads = 0;      // CPU drivers: 0 = driver's choice
   std::function<void(const store::LoadProgress&)> progress;
   const std::atomic<bool>* cancel = nullptr;
 };
 
 class LoadedModel {
  public:
-  // Errors: the file's (gguf: ... / kCorrupt), the store's (I/O, memory), the
-  // driver's (unsupported architecture, missing tensor), the tokenizer's;
-  // each prefixed with the model's name.
+  // The file is parsed and read through one open file (options.fd, or
+  // options.path opened once), so the file checked is the file loaded.
+  // n_ctx is capped at the model's trained context (said at info level).
+  // Errors: the file's (gguf: ... / kCorrupt), the store's (I/O, memory,
+  // kCancelled), the driver's (unsupported architecture, missing tensor), the
+  // tokenizer's (kUnsupported vocabulary; kCorrupt when it has more tokens
+  // than the embedding has rows), kInvalidArgument for n_seq_max or
+  // n_batch_max of 0; each prefixed with the model's name. A template that is
+  // absent or not recognised is no error: chat_template() is nullopt.
   static Result<std::shared_ptr<LoadedModel>> Load(
       store::ModelStore& store, std::shared_ptr<driver_host::DriverContext> driver,
       const ModelLoadOptions& options);
@@ -61,7 +69,7 @@ class LoadedModel {
   const std::optional<text::ChatTemplate>& chat_template() const;
   const std::string& driver_name() const;
   std::string device_name() const;
-  uint32_t n_ctx() const;       // positions per sequence
+  uint32_t n_ctx() const;  // positions per sequence
   uint32_t n_seq_max() const;
   uint32_t n_batch_max() const;
   uint32_t n_vocab() const;

@@ -9,7 +9,8 @@
 // stop strings and end-of-generation, and reports to each request's sink.
 //
 // Sequences: OpenSequence() gives a handle on one of the model's KV
-// sequences (n_seq_max of them; kResourceExhausted when none is free). A
+// sequences (n_seq_max of them; kResourceExhausted when none is free; the
+// instance's extra last sequence is the scheduler's own, for Embed). A
 // sequence keeps its token history and KV state between requests, so a
 // follow-up Submit only processes what is new: for a TextPrompt the text is
 // appended (BOS first on an empty sequence when the model adds one); for a
@@ -17,7 +18,18 @@
 // conversation is rendered with the chat template and only the part after
 // the longest common prefix with the history is processed (the KV state past
 // it is removed). The answer of a chat request joins the conversation as an
-// assistant message.
+// assistant message. Message contents that spell one of the model's control
+// tokens ("<|im_start|>") are refused (kError), so users cannot forge turns.
+//
+// History: a sequence's text is the tokens in its KV state plus "pending"
+// tokens that belong to it but were never fed: the last token a request
+// sampled and reported, since the generation ended with it (for an
+// end-of-generation token, the turn's end marker the chat rendering
+// expects), or the unprocessed rest of a prompt whose request was cancelled.
+// The next request feeds them first. A request that fails (kError) clears the
+// sequence's KV state and history, and takes its chat messages back out of
+// the conversation, so the next request starts clean; a cancelled one keeps
+// what was processed and reported.
 //
 // Requests: one at a time per sequence (Submit while one runs:
 // kResourceExhausted "the session is already generating"). Bounded queues:
@@ -28,11 +40,25 @@
 // between two tokens. Tokenization and template rendering run on the worker
 // thread, not on the caller's.
 //
+// Text: OnToken gets every sampled token with the text that became certain
+// with it - possibly "" while a UTF-8 sequence is incomplete or while the
+// text might be the start of a stop string. The pieces of a request
+// concatenate to its whole answer: an end-of-generation token (which is
+// reported, and counted in generated_tokens, but adds no text of its own)
+// and the last token before max_tokens or a full context carry whatever was
+// held back; a stop string and what follows it are never reported. A
+// cancelled request's held-back text (at most a possible stop-string
+// start) is dropped.
+//
 // Threading: every public method is thread-safe and returns without waiting
 // for a forward pass. Sinks are called on the worker thread, in order per
 // request: OnToken* then exactly one OnFinished (also for requests cancelled,
-// failed, or still queued at Stop()). A sink must not call back into the
-// Scheduler synchronously. The destructor calls Stop().
+// failed, or still queued at Stop()). A request stops counting against the
+// limits just before its OnFinished, so the sink may have the client submit
+// the next one at once. A sink must not call back into the Scheduler
+// synchronously; exceptions it throws are logged and swallowed. After Stop(),
+// OpenSequence, Submit and Embed answer kUnavailable. The destructor calls
+// Stop().
 //
 // Errors inside a step (a driver failure) end the requests of that step with
 // StopReason::kError and the driver's message; the scheduler keeps serving.
@@ -66,7 +92,8 @@ struct SchedulerLimits {
   uint32_t max_queued = 64;
   uint32_t max_queued_per_uid = 8;
   uint64_t max_prompt_bytes = 256 * 1024;
-  uint32_t max_tokens = 4096;  // upper bound of GenerationOptions::max_tokens
+  uint32_t max_tokens = 4096;      // upper bound of GenerationOptions::max_tokens
+  uint32_t max_embed_texts = 256;  // texts per Embed call (their bytes: max_prompt_bytes)
 };
 
 using SequenceId = int32_t;
@@ -91,8 +118,12 @@ class Scheduler {
   // forgets its history and KV state and frees the id. Unknown ids: no-op.
   void CloseSequence(SequenceId seq);
 
-  // Validates the options (kInvalidArgument naming the field), queues the
-  // request and returns its id (unique per Scheduler, starting at 1).
+  // Validates the options and the prompt (kInvalidArgument naming the field:
+  // sampling, max_tokens, stop strings, size, UTF-8, chat roles; kUnsupported
+  // for a chat prompt on a model without a template), queues the request and
+  // returns its id (unique per Scheduler, starting at 1). kNotFound for a
+  // sequence that is not open; kResourceExhausted when it already has a
+  // request or a queue is full.
   Result<uint64_t> Submit(SequenceId seq, Prompt prompt, const GenerationOptions& options,
                           std::shared_ptr<RequestSink> sink);
   // Stops the sequence's running or queued request; no-op when none.
@@ -101,14 +132,18 @@ class Scheduler {
   // Pooled embeddings (mean over the text's tokens of the final normalized
   // hidden state, then L2-normalized), one per text, computed on the worker
   // thread between steps with a sequence of its own that is freed after.
-  // `done` runs on the worker thread. kUnsupported when the driver has no
-  // embeddings output.
+  // `done` runs on the worker thread (with kUnavailable if the scheduler
+  // stops first; with kInvalidArgument naming the text for one that is
+  // empty without BOS or longer than n_ctx tokens). Returns kUnsupported when
+  // the driver has no embeddings output, kInvalidArgument for no texts, too
+  // many, too many bytes or invalid UTF-8, kResourceExhausted when a queue is
+  // full (an Embed counts as one request of `owner`).
   using EmbedDone = std::function<void(Result<std::vector<std::vector<float>>>)>;
   Status Embed(uid_t owner, std::vector<std::string> texts, EmbedDone done);
 
   struct Load {
     uint32_t sequences_open = 0;
-    uint32_t requests_active = 0;  // queued or running
+    uint32_t requests_active = 0;   // queued or running
     uint64_t last_activity_ms = 0;  // CLOCK_MONOTONIC of the last request end/start
   };
   Load load() const;
@@ -117,8 +152,9 @@ class Scheduler {
   void Stop();
 
   // Test-only fault: when the environment variable LLMCORED_TEST_FAULT is
-  // "hang-worker" at Start(), a prompt equal to "llmcored-test-hang" makes the
-  // worker stop calling heartbeat forever (for the watchdog test).
+  // "hang-worker" at Start(), a TextPrompt equal to "llmcored-test-hang" makes
+  // the worker block and stop calling heartbeat (for the watchdog test) until
+  // Stop(), which still ends every request and joins.
 
  private:
   Scheduler();
