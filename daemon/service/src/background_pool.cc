@@ -12,7 +12,9 @@ BackgroundPool::BackgroundPool(std::shared_ptr<LoopDispatcher> dispatcher, unsig
   }
 }
 
-BackgroundPool::~BackgroundPool() { Shutdown(); }
+BackgroundPool::~BackgroundPool() {
+  Shutdown();
+}
 
 void BackgroundPool::Run(std::function<LoopDispatcher::Task()> work) {
   {

@@ -89,9 +89,9 @@ Result<const T*> Get(const OptionMap& map, std::string_view key, const char* wan
   auto it = map.find(key);
   if (it == map.end()) return static_cast<const T*>(nullptr);
   if (const T* v = std::get_if<T>(&it->second)) return v;
-  return Status(StatusCode::kInvalidArgument,
-                fmt::format("option '{}' must have type '{}', not '{}'", key, want,
-                            TypeName(it->second)));
+  return Status(
+      StatusCode::kInvalidArgument,
+      fmt::format("option '{}' must have type '{}', not '{}'", key, want, TypeName(it->second)));
 }
 
 Status CheckKnownKeys(const OptionMap& map, std::initializer_list<std::string_view> known) {
@@ -106,8 +106,7 @@ Status CheckKnownKeys(const OptionMap& map, std::initializer_list<std::string_vi
 }
 
 Status OutOfRange(std::string_view key, std::string_view range) {
-  return Status(StatusCode::kInvalidArgument,
-                fmt::format("option '{}' must be {}", key, range));
+  return Status(StatusCode::kInvalidArgument, fmt::format("option '{}' must be {}", key, range));
 }
 
 }  // namespace
@@ -143,9 +142,9 @@ Result<OptionMap> ReadOptionMap(sd_bus_message* m) {
 Result<ParsedGeneration> ParseGenerationOptions(const OptionMap& map,
                                                 const GenerationLimits& limits) {
   LLMCORE_RETURN_IF_ERROR(CheckKnownKeys(
-      map, {"max_tokens", "temperature", "top_k", "top_p", "min_p", "repeat_penalty",
-            "repeat_last_n", "frequency_penalty", "presence_penalty", "seed", "stop",
-            "ignore_eos"}));
+      map,
+      {"max_tokens", "temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n",
+       "frequency_penalty", "presence_penalty", "seed", "stop", "ignore_eos"}));
   ParsedGeneration out;
   engine::GenerationOptions& o = out.options;
   o.max_tokens = limits.default_max_tokens;
@@ -194,7 +193,8 @@ Result<ParsedGeneration> ParseGenerationOptions(const OptionMap& map,
   }
   LLMCORE_ASSIGN_OR_RETURN(const double* frequency, Get<double>(map, "frequency_penalty", "d"));
   if (frequency) {
-    if (!(*frequency >= -2 && *frequency <= 2)) return OutOfRange("frequency_penalty", "in [-2, 2]");
+    if (!(*frequency >= -2 && *frequency <= 2))
+      return OutOfRange("frequency_penalty", "in [-2, 2]");
     s.frequency_penalty = static_cast<float>(*frequency);
   }
   LLMCORE_ASSIGN_OR_RETURN(const double* presence, Get<double>(map, "presence_penalty", "d"));
@@ -215,7 +215,8 @@ Result<ParsedGeneration> ParseGenerationOptions(const OptionMap& map,
     }
     for (const std::string& str : *stop) {
       if (str.empty() || str.size() > kMaxStopBytes) {
-        return OutOfRange("stop", fmt::format("non-empty strings of at most {} bytes", kMaxStopBytes));
+        return OutOfRange("stop",
+                          fmt::format("non-empty strings of at most {} bytes", kMaxStopBytes));
       }
     }
     o.stop = *stop;
@@ -255,7 +256,9 @@ Result<ParsedLoad> ParseLoadOptions(const OptionMap& map) {
   return out;
 }
 
-Status ExpectNoOptions(const OptionMap& map) { return CheckKnownKeys(map, {}); }
+Status ExpectNoOptions(const OptionMap& map) {
+  return CheckKnownKeys(map, {});
+}
 
 Result<std::vector<text::ChatMessage>> ReadChatMessages(sd_bus_message* m) {
   int r = sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, "(ss)");

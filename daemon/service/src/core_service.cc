@@ -11,16 +11,14 @@
 
 namespace llmcore::service {
 
-const char kSessionInterface[] = "org.llmcore.Core1.Session";
-
 const sd_bus_vtable CoreService::kManagerVtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_METHOD_WITH_NAMES("ListModels", "", , "a(sssts)", SD_BUS_PARAM(models),
                              &CoreService::ListModels, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("GetModelInfo", "s", SD_BUS_PARAM(model), "a{sv}", SD_BUS_PARAM(info),
                              &CoreService::GetModelInfo, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("LoadModel", "sa{sv}", SD_BUS_PARAM(model) SD_BUS_PARAM(options), "",
-                             , &CoreService::LoadModel, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("LoadModel", "sa{sv}", SD_BUS_PARAM(model) SD_BUS_PARAM(options), "", ,
+                             &CoreService::LoadModel, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("UnloadModel", "s", SD_BUS_PARAM(model), "", ,
                              &CoreService::UnloadModel, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("GetHardware", "", , "a{sv}", SD_BUS_PARAM(hardware),
@@ -36,14 +34,12 @@ const sd_bus_vtable CoreService::kManagerVtable[] = {
                              SD_BUS_PARAM(model) SD_BUS_PARAM(messages) SD_BUS_PARAM(options),
                              "sa{sv}", SD_BUS_PARAM(text) SD_BUS_PARAM(stats),
                              &CoreService::GenerateChat, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("Embed", "sasa{sv}",
-                             SD_BUS_PARAM(model) SD_BUS_PARAM(texts) SD_BUS_PARAM(options), "aad",
-                             SD_BUS_PARAM(embeddings), &CoreService::Embed,
-                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("Tokenize", "ssa{sv}",
-                             SD_BUS_PARAM(model) SD_BUS_PARAM(text) SD_BUS_PARAM(options), "au",
-                             SD_BUS_PARAM(tokens), &CoreService::Tokenize,
-                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES(
+        "Embed", "sasa{sv}", SD_BUS_PARAM(model) SD_BUS_PARAM(texts) SD_BUS_PARAM(options), "aad",
+        SD_BUS_PARAM(embeddings), &CoreService::Embed, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES(
+        "Tokenize", "ssa{sv}", SD_BUS_PARAM(model) SD_BUS_PARAM(text) SD_BUS_PARAM(options), "au",
+        SD_BUS_PARAM(tokens), &CoreService::Tokenize, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Detokenize", "sau", SD_BUS_PARAM(model) SD_BUS_PARAM(tokens), "s",
                              SD_BUS_PARAM(text), &CoreService::Detokenize,
                              SD_BUS_VTABLE_UNPRIVILEGED),
@@ -53,11 +49,9 @@ const sd_bus_vtable CoreService::kManagerVtable[] = {
     SD_BUS_SIGNAL_WITH_NAMES("ModelLoaded", "s", SD_BUS_PARAM(model), 0),
     SD_BUS_SIGNAL_WITH_NAMES("ModelUnloaded", "ss", SD_BUS_PARAM(model) SD_BUS_PARAM(reason), 0),
     SD_BUS_SIGNAL_WITH_NAMES("LoadProgress", "stt",
-                             SD_BUS_PARAM(model) SD_BUS_PARAM(bytes_done)
-                                 SD_BUS_PARAM(bytes_total),
+                             SD_BUS_PARAM(model) SD_BUS_PARAM(bytes_done) SD_BUS_PARAM(bytes_total),
                              0),
-    SD_BUS_PROPERTY("Version", "s", &CoreService::PropertyVersion, 0,
-                    SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Version", "s", &CoreService::PropertyVersion, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Drivers", "a(ss)", &CoreService::PropertyDrivers, 0,
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("LoadedModels", "as", &CoreService::PropertyLoadedModels, 0,
@@ -70,10 +64,9 @@ const sd_bus_vtable CoreService::kSessionVtable[] = {
     SD_BUS_METHOD_WITH_NAMES("Submit", "sa{sv}", SD_BUS_PARAM(prompt) SD_BUS_PARAM(options), "t",
                              SD_BUS_PARAM(request), &CoreService::SessionSubmit,
                              SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("SubmitChat", "a(ss)a{sv}",
-                             SD_BUS_PARAM(messages) SD_BUS_PARAM(options), "t",
-                             SD_BUS_PARAM(request), &CoreService::SessionSubmitChat,
-                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES(
+        "SubmitChat", "a(ss)a{sv}", SD_BUS_PARAM(messages) SD_BUS_PARAM(options), "t",
+        SD_BUS_PARAM(request), &CoreService::SessionSubmitChat, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Cancel", "", "", &CoreService::SessionCancel, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Close", "", "", &CoreService::SessionClose, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_NAMES("Token", "tsu",
@@ -92,14 +85,13 @@ CoreService::CoreService(Deps deps)
 
 Result<std::unique_ptr<CoreService>> CoreService::Create(Deps deps) {
   std::unique_ptr<CoreService> service(new CoreService(std::move(deps)));
-  const int r = sd_bus_add_object_vtable(service->deps_.bus, &service->manager_slot_,
-                                         ipc::kObjectPath, ipc::kManagerInterface,
-                                         kManagerVtable, service.get());
+  const int r =
+      sd_bus_add_object_vtable(service->deps_.bus, &service->manager_slot_, ipc::kObjectPath,
+                               ipc::kManagerInterface, kManagerVtable, service.get());
   if (r < 0) return ErrnoStatus(-r, "registering the manager object");
-  const int s = sd_bus_add_fallback_vtable(service->deps_.bus, &service->session_slot_,
-                                           "/org/llmcore/Core1/session", kSessionInterface,
-                                           kSessionVtable, &CoreService::FindSessionObject,
-                                           service.get());
+  const int s = sd_bus_add_fallback_vtable(
+      service->deps_.bus, &service->session_slot_, "/org/llmcore/Core1/session",
+      ipc::kSessionInterface, kSessionVtable, &CoreService::FindSessionObject, service.get());
   if (s < 0) return ErrnoStatus(-s, "registering the session objects");
   return service;
 }
@@ -131,7 +123,9 @@ void CoreService::Shutdown() {
     ReplyError(call->call, BusError::kShuttingDown, "the service is stopping");
   }
   one_shots_.clear();
-  while (!sessions_.empty()) CloseSession(sessions_.begin()->first, "shutdown");
+  while (!sessions_.empty()) {
+    CloseSession(sessions_.begin()->first, engine::StopReason::kShutdown, "shutdown");
+  }
 }
 
 void CoreService::OnModelLoaded(const std::string& name) {
@@ -146,7 +140,9 @@ void CoreService::OnModelUnloaded(const std::string& name, const std::string& re
   for (const auto& [path, session] : sessions_) {
     if (session->slot->name == name) doomed.push_back(path);
   }
-  for (const std::string& path : doomed) CloseSession(path, "model unloaded");
+  for (const std::string& path : doomed) {
+    CloseSession(path, engine::StopReason::kShutdown, "model unloaded");
+  }
   sd_bus_emit_signal(deps_.bus, ipc::kObjectPath, ipc::kManagerInterface, "ModelUnloaded", "ss",
                      name.c_str(), reason.c_str());
   EmitLoadedModelsChanged();
@@ -181,35 +177,34 @@ void CoreService::WithModel(sd_bus_message* m, const std::string& model,
                             std::function<void(const std::shared_ptr<ModelSlot>&)> then) {
   sd_bus_message_ref(m);
   std::weak_ptr<CoreService*> weak = self_;
-  models_->Acquire(model, false,
-                   [m, weak, then = std::move(then)](Result<std::shared_ptr<ModelSlot>> slot) {
-                     auto self = weak.lock();
-                     if (self && *self) {
-                       if (slot.ok()) {
-                         then(*slot);
-                       } else {
-                         const BusError error = slot.status().code() == StatusCode::kNotFound ||
-                                                        slot.status().code() ==
-                                                            StatusCode::kInvalidArgument
-                                                    ? BusErrorFor(slot.status())
-                                                    : BusError::kLoadFailed;
-                         ReplyError(m, error, slot.status().message());
-                       }
-                     }
-                     sd_bus_message_unref(m);
-                   });
+  models_->Acquire(
+      model, false, [m, weak, then = std::move(then)](Result<std::shared_ptr<ModelSlot>> slot) {
+        auto self = weak.lock();
+        if (self && *self) {
+          if (slot.ok()) {
+            then(*slot);
+          } else {
+            const BusError error = slot.status().code() == StatusCode::kNotFound ||
+                                           slot.status().code() == StatusCode::kInvalidArgument
+                                       ? BusErrorFor(slot.status())
+                                       : BusError::kLoadFailed;
+            ReplyError(m, error, slot.status().message());
+          }
+        }
+        sd_bus_message_unref(m);
+      });
 }
 
 int AppendStats(sd_bus_message* m, const engine::GenerationStats& stats) {
   const double seconds = stats.decode_ms / 1000.0;
   const double rate = seconds > 0 ? stats.generated_tokens / seconds : 0.0;
-  int r = sd_bus_message_append(
-      m, "a{sv}", 9, "prompt_tokens", "u", stats.prompt_tokens,
-      "cached_tokens", "u", stats.cached_tokens, "generated_tokens", "u", stats.generated_tokens,
-      "queue_ms", "d", stats.queue_ms, "prefill_ms", "d", stats.prefill_ms, "decode_ms", "d",
-      stats.decode_ms, "tokens_per_second", "d", rate, "stop_reason", "s",
-      std::string(engine::StopReasonName(stats.stop_reason)).c_str(), "error", "s",
-      stats.error.message().c_str());
+  int r = sd_bus_message_append(m, "a{sv}", 9, "prompt_tokens", "u", stats.prompt_tokens,
+                                "cached_tokens", "u", stats.cached_tokens, "generated_tokens", "u",
+                                stats.generated_tokens, "queue_ms", "d", stats.queue_ms,
+                                "prefill_ms", "d", stats.prefill_ms, "decode_ms", "d",
+                                stats.decode_ms, "tokens_per_second", "d", rate, "stop_reason", "s",
+                                std::string(engine::StopReasonName(stats.stop_reason)).c_str(),
+                                "error", "s", stats.error.message().c_str());
   return r;
 }
 

@@ -145,8 +145,8 @@ struct Daemon {
     stopping = true;
     Logf(LogLevel::kInfo, "stopping on {}: draining {} running generation(s)", strsignal(signo),
          service->ActiveGenerations());
-    Notify(fmt::format("STOPPING=1\nSTATUS=Draining {} generation(s)",
-                       service->ActiveGenerations()));
+    Notify(
+        fmt::format("STOPPING=1\nSTATUS=Draining {} generation(s)", service->ActiveGenerations()));
     service->BeginDrain();
     sd_bus_release_name_async(bus, nullptr, ipc::kBusName, nullptr, nullptr);
     uint64_t now = 0;
@@ -215,8 +215,8 @@ struct Daemon {
   }
 
   Status Start() {
-    config_path = options.config_path.empty() ? std::string(config::kDefaultConfigPath)
-                                              : options.config_path;
+    config_path =
+        options.config_path.empty() ? std::string(config::kDefaultConfigPath) : options.config_path;
     LLMCORE_ASSIGN_OR_RETURN(config::DaemonConfig config, config::LoadDaemonConfig(config_path));
 
     int r = sd_event_default(&loop);
@@ -284,8 +284,8 @@ struct Daemon {
 
     Notify("STATUS=Scanning model directories");
     service->models().Rescan([this] {
-      const int rr = sd_bus_request_name_async(bus, nullptr, ipc::kBusName, 0,
-                                               &Daemon::OnNameAcquired, this);
+      const int rr =
+          sd_bus_request_name_async(bus, nullptr, ipc::kBusName, 0, &Daemon::OnNameAcquired, this);
       if (rr < 0) Fail(ErrnoStatus(-rr, "requesting the bus name"));
     });
     return Status::Ok();

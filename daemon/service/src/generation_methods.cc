@@ -17,7 +17,9 @@
 namespace llmcore::service {
 namespace {
 
-CoreService* Self(void* userdata) { return static_cast<CoreService*>(userdata); }
+CoreService* Self(void* userdata) {
+  return static_cast<CoreService*>(userdata);
+}
 
 }  // namespace
 
@@ -95,42 +97,43 @@ int CoreService::StartOneShot(sd_bus_message* m, const std::string& model, engin
   if (!caller.ok()) return ReplyStatus(m, caller.status());
   const uid_t uid = caller->uid;
   std::weak_ptr<CoreService*> weak = self_;
-  WithModel(m, model, [this, m, uid, weak, prompt = std::move(prompt),
-                       options = *options](const std::shared_ptr<ModelSlot>& slot) mutable {
-    if (draining_) {
-      ReplyError(m, BusError::kShuttingDown, "the service is stopping");
-      return;
-    }
-    auto seq = slot->scheduler->OpenSequence(uid);
-    if (!seq.ok()) {
-      ReplyError(m, BusError::kBusy, seq.status().message());
-      return;
-    }
-    auto call = std::make_unique<OneShotCall>();
-    call->service = this;
-    call->id = next_one_shot_++;
-    call->call = sd_bus_message_ref(m);
-    call->slot = slot;
-    call->seq = *seq;
-    int r = sd_bus_track_new(deps_.bus, &call->track, &CoreService::OnOneShotCallerGone,
-                             call.get());
-    if (r >= 0) r = sd_bus_track_add_sender(call->track, m);
-    if (r < 0) {
-      slot->scheduler->CloseSequence(*seq);
-      ReplyError(m, BusError::kFailed, fmt::format("cannot track the caller: {}",
-                                                   std::strerror(-r)));
-      return;
-    }
-    auto sink = std::make_shared<OneShotSink>(deps_.dispatcher, weak, call->id);
-    auto submitted = slot->scheduler->Submit(*seq, std::move(prompt), options, sink);
-    if (!submitted.ok()) {
-      slot->scheduler->CloseSequence(*seq);
-      ReplyStatus(m, submitted.status());
-      return;
-    }
-    slot->last_used = std::chrono::steady_clock::now();
-    one_shots_.emplace(call->id, std::move(call));
-  });
+  WithModel(m, model,
+            [this, m, uid, weak, prompt = std::move(prompt),
+             options = *options](const std::shared_ptr<ModelSlot>& slot) mutable {
+              if (draining_) {
+                ReplyError(m, BusError::kShuttingDown, "the service is stopping");
+                return;
+              }
+              auto seq = slot->scheduler->OpenSequence(uid);
+              if (!seq.ok()) {
+                ReplyError(m, BusError::kBusy, seq.status().message());
+                return;
+              }
+              auto call = std::make_unique<OneShotCall>();
+              call->service = this;
+              call->id = next_one_shot_++;
+              call->call = sd_bus_message_ref(m);
+              call->slot = slot;
+              call->seq = *seq;
+              int r = sd_bus_track_new(deps_.bus, &call->track, &CoreService::OnOneShotCallerGone,
+                                       call.get());
+              if (r >= 0) r = sd_bus_track_add_sender(call->track, m);
+              if (r < 0) {
+                slot->scheduler->CloseSequence(*seq);
+                ReplyError(m, BusError::kFailed,
+                           fmt::format("cannot track the caller: {}", std::strerror(-r)));
+                return;
+              }
+              auto sink = std::make_shared<OneShotSink>(deps_.dispatcher, weak, call->id);
+              auto submitted = slot->scheduler->Submit(*seq, std::move(prompt), options, sink);
+              if (!submitted.ok()) {
+                slot->scheduler->CloseSequence(*seq);
+                ReplyStatus(m, submitted.status());
+                return;
+              }
+              slot->last_used = std::chrono::steady_clock::now();
+              one_shots_.emplace(call->id, std::move(call));
+            });
   return 1;
 }
 

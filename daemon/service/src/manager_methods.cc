@@ -21,7 +21,9 @@ namespace {
 constexpr size_t kMaxEmbedTexts = 256;
 constexpr size_t kMaxDetokenizeIds = 1 << 20;
 
-CoreService* Self(void* userdata) { return static_cast<CoreService*>(userdata); }
+CoreService* Self(void* userdata) {
+  return static_cast<CoreService*>(userdata);
+}
 
 // Replies on the loop thread to a call kept referenced meanwhile.
 struct HeldCall {
@@ -80,12 +82,12 @@ int CoreService::GetModelInfo(sd_bus_message* m, void* userdata, sd_bus_error* e
     r = sd_bus_message_append(
         reply, "a{sv}", 16, "name", "s", entry->name.c_str(), "path", "s", entry->path.c_str(),
         "architecture", "s", entry->architecture.c_str(), "quantization", "s",
-        entry->quantization.c_str(), "parameters", "t", entry->parameters, "size", "t",
-        entry->size, "context_length", "u", entry->context_length, "serving_context_length", "u",
-        context, "embedding_length", "u", entry->embedding_length, "layers", "u", entry->layers,
+        entry->quantization.c_str(), "parameters", "t", entry->parameters, "size", "t", entry->size,
+        "context_length", "u", entry->context_length, "serving_context_length", "u", context,
+        "embedding_length", "u", entry->embedding_length, "layers", "u", entry->layers,
         "vocab_size", "u", entry->vocab_size, "chat_template", "s", entry->chat_template.c_str(),
-        "state", "s", ModelStateName(state), "pinned", "b", pinned, "driver", "s",
-        driver.c_str(), "device", "s", device.c_str());
+        "state", "s", ModelStateName(state), "pinned", "b", pinned, "driver", "s", driver.c_str(),
+        "device", "s", device.c_str());
   }
   if (r >= 0) r = sd_bus_send(nullptr, reply, nullptr);
   sd_bus_message_unref(reply);
@@ -143,23 +145,22 @@ int CoreService::UnloadModel(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto held = std::make_shared<HeldCall>(m);
   std::weak_ptr<CoreService*> weak = self->self_;
   const std::string model = entry->name;
-  CheckPolkitAuthorization(self->deps_.bus, m, ipc::kManagePolkitAction,
-                           [weak, held, model](Status allowed) {
-                             auto alive = weak.lock();
-                             if (!alive || !*alive) return;
-                             if (!allowed.ok()) {
-                               Logf(LogLevel::kNotice, "UnloadModel '{}' refused: {}", model,
-                                    allowed.message());
-                               ReplyError(held->call, BusError::kAccessDenied, allowed.message());
-                               return;
-                             }
-                             Status s = (*alive)->models_->Unload(model, "request");
-                             if (!s.ok()) {
-                               ReplyError(held->call, BusError::kModelNotLoaded, s.message());
-                             } else {
-                               sd_bus_reply_method_return(held->call, "");
-                             }
-                           });
+  CheckPolkitAuthorization(
+      self->deps_.bus, m, ipc::kManagePolkitAction, [weak, held, model](Status allowed) {
+        auto alive = weak.lock();
+        if (!alive || !*alive) return;
+        if (!allowed.ok()) {
+          Logf(LogLevel::kNotice, "UnloadModel '{}' refused: {}", model, allowed.message());
+          ReplyError(held->call, BusError::kAccessDenied, allowed.message());
+          return;
+        }
+        Status s = (*alive)->models_->Unload(model, "request");
+        if (!s.ok()) {
+          ReplyError(held->call, BusError::kModelNotLoaded, s.message());
+        } else {
+          sd_bus_reply_method_return(held->call, "");
+        }
+      });
   return 1;
 }
 
@@ -262,14 +263,12 @@ int CoreService::GetStatus(sd_bus_message* m, void* userdata, sd_bus_error*) {
   std::shared_ptr<ModelSlot> slot = self->models_->Loaded(entry->name);
   const auto load = slot->scheduler->load();
   if (load.requests_active >= self->deps_.settings.max_queued) {
-    return reply("overloaded",
-                 fmt::format("model '{}' has {} requests queued, the most it takes",
-                             entry->name, load.requests_active));
+    return reply("overloaded", fmt::format("model '{}' has {} requests queued, the most it takes",
+                                           entry->name, load.requests_active));
   }
   if (load.sequences_open >= slot->model->n_seq_max()) {
-    return reply("overloaded",
-                 fmt::format("model '{}' serves its maximum of {} sessions", entry->name,
-                             slot->model->n_seq_max()));
+    return reply("overloaded", fmt::format("model '{}' serves its maximum of {} sessions",
+                                           entry->name, slot->model->n_seq_max()));
   }
   return reply("ready", fmt::format("model '{}' is loaded", entry->name));
 }
@@ -293,29 +292,30 @@ int CoreService::Tokenize(sd_bus_message* m, void* userdata, sd_bus_error*) {
   }
   BackgroundPool* pool = self->deps_.pool;
   auto held = std::make_shared<HeldCall>(m);
-  self->WithModel(m, name, [held, pool, text = std::move(text),
-                            o = *options](const std::shared_ptr<ModelSlot>& slot) {
-    pool->Run([held, slot, text, o]() -> LoopDispatcher::Task {
-      text::EncodeOptions encode;
-      encode.add_special = o.add_bos;
-      encode.parse_special = o.parse_special;
-      auto ids = slot->model->tokenizer().Encode(text, encode);
-      return [held, ids = std::move(ids)] {
-        if (!ids.ok()) {
-          ReplyStatus(held->call, ids.status());
-          return;
-        }
-        sd_bus_message* reply = nullptr;
-        int rr = sd_bus_message_new_method_return(held->call, &reply);
-        if (rr >= 0) {
-          rr = sd_bus_message_append_array(reply, 'u', ids->data(),
-                                           ids->size() * sizeof(text::TokenId));
-        }
-        if (rr >= 0) sd_bus_send(nullptr, reply, nullptr);
-        sd_bus_message_unref(reply);
-      };
-    });
-  });
+  self->WithModel(
+      m, name,
+      [held, pool, text = std::move(text), o = *options](const std::shared_ptr<ModelSlot>& slot) {
+        pool->Run([held, slot, text, o]() -> LoopDispatcher::Task {
+          text::EncodeOptions encode;
+          encode.add_special = o.add_bos;
+          encode.parse_special = o.parse_special;
+          auto ids = slot->model->tokenizer().Encode(text, encode);
+          return [held, ids = std::move(ids)] {
+            if (!ids.ok()) {
+              ReplyStatus(held->call, ids.status());
+              return;
+            }
+            sd_bus_message* reply = nullptr;
+            int rr = sd_bus_message_new_method_return(held->call, &reply);
+            if (rr >= 0) {
+              rr = sd_bus_message_append_array(reply, 'u', ids->data(),
+                                               ids->size() * sizeof(text::TokenId));
+            }
+            if (rr >= 0) sd_bus_send(nullptr, reply, nullptr);
+            sd_bus_message_unref(reply);
+          };
+        });
+      });
   return 1;
 }
 
@@ -331,36 +331,37 @@ int CoreService::Detokenize(sd_bus_message* m, void* userdata, sd_bus_error*) {
   if (r < 0) return r;
   const size_t count = bytes / sizeof(uint32_t);
   if (count > kMaxDetokenizeIds) {
-    return ReplyError(m, BusError::kInvalidArgument,
-                      fmt::format("{} token ids given, at most {} allowed", count,
-                                  kMaxDetokenizeIds));
+    return ReplyError(
+        m, BusError::kInvalidArgument,
+        fmt::format("{} token ids given, at most {} allowed", count, kMaxDetokenizeIds));
   }
   std::vector<text::TokenId> ids(count);
   if (count > 0) std::memcpy(ids.data(), data, count * sizeof(uint32_t));
   for (size_t i = 0; i < count; ++i) {
     if (ids[i] < 0) {
-      return ReplyError(m, BusError::kInvalidArgument,
-                        fmt::format("token {} at index {} is out of range",
-                                    static_cast<uint32_t>(ids[i]), i));
+      return ReplyError(
+          m, BusError::kInvalidArgument,
+          fmt::format("token {} at index {} is out of range", static_cast<uint32_t>(ids[i]), i));
     }
   }
   auto held = std::make_shared<HeldCall>(m);
   BackgroundPool* pool = self->deps_.pool;
-  self->WithModel(m, name, [held, pool, ids = std::move(ids)](const std::shared_ptr<ModelSlot>& slot) {
-    pool->Run([held, slot, ids]() -> LoopDispatcher::Task {
-      auto text = slot->model->tokenizer().Decode(ids);
-      return [held, text = std::move(text)] {
-        if (!text.ok()) {
-          ReplyError(held->call, BusError::kInvalidArgument, text.status().message());
-          return;
-        }
-        // Tokens may stand for bytes that are not UTF-8 on their own; a
-        // D-Bus string must be valid UTF-8.
-        const std::string valid = SanitizeUtf8(*text);
-        sd_bus_reply_method_return(held->call, "s", valid.c_str());
-      };
-    });
-  });
+  self->WithModel(
+      m, name, [held, pool, ids = std::move(ids)](const std::shared_ptr<ModelSlot>& slot) {
+        pool->Run([held, slot, ids]() -> LoopDispatcher::Task {
+          auto text = slot->model->tokenizer().Decode(ids);
+          return [held, text = std::move(text)] {
+            if (!text.ok()) {
+              ReplyError(held->call, BusError::kInvalidArgument, text.status().message());
+              return;
+            }
+            // Tokens may stand for bytes that are not UTF-8 on their own; a
+            // D-Bus string must be valid UTF-8.
+            const std::string valid = SanitizeUtf8(*text);
+            sd_bus_reply_method_return(held->call, "s", valid.c_str());
+          };
+        });
+      });
   return 1;
 }
 
@@ -388,30 +389,31 @@ int CoreService::Embed(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto held = std::make_shared<HeldCall>(m);
   auto dispatcher = self->deps_.dispatcher;
   const uid_t uid = caller->uid;
-  self->WithModel(m, name, [held, dispatcher, uid,
-                            texts = std::move(*texts)](const std::shared_ptr<ModelSlot>& slot) {
-    Status s = slot->scheduler->Embed(
-        uid, texts, [held, dispatcher](Result<std::vector<std::vector<float>>> vectors) {
-          dispatcher->Post([held, vectors = std::move(vectors)] {
-            if (!vectors.ok()) {
-              ReplyStatus(held->call, vectors.status());
-              return;
-            }
-            sd_bus_message* reply = nullptr;
-            int rr = sd_bus_message_new_method_return(held->call, &reply);
-            if (rr >= 0) rr = sd_bus_message_open_container(reply, 'a', "ad");
-            for (const std::vector<float>& v : *vectors) {
-              if (rr < 0) break;
-              const std::vector<double> d(v.begin(), v.end());
-              rr = sd_bus_message_append_array(reply, 'd', d.data(), d.size() * sizeof(double));
-            }
-            if (rr >= 0) rr = sd_bus_message_close_container(reply);
-            if (rr >= 0) sd_bus_send(nullptr, reply, nullptr);
-            sd_bus_message_unref(reply);
-          });
-        });
-    if (!s.ok()) ReplyStatus(held->call, s);
-  });
+  self->WithModel(
+      m, name,
+      [held, dispatcher, uid, texts = std::move(*texts)](const std::shared_ptr<ModelSlot>& slot) {
+        Status s = slot->scheduler->Embed(
+            uid, texts, [held, dispatcher](Result<std::vector<std::vector<float>>> vectors) {
+              dispatcher->Post([held, vectors = std::move(vectors)] {
+                if (!vectors.ok()) {
+                  ReplyStatus(held->call, vectors.status());
+                  return;
+                }
+                sd_bus_message* reply = nullptr;
+                int rr = sd_bus_message_new_method_return(held->call, &reply);
+                if (rr >= 0) rr = sd_bus_message_open_container(reply, 'a', "ad");
+                for (const std::vector<float>& v : *vectors) {
+                  if (rr < 0) break;
+                  const std::vector<double> d(v.begin(), v.end());
+                  rr = sd_bus_message_append_array(reply, 'd', d.data(), d.size() * sizeof(double));
+                }
+                if (rr >= 0) rr = sd_bus_message_close_container(reply);
+                if (rr >= 0) sd_bus_send(nullptr, reply, nullptr);
+                sd_bus_message_unref(reply);
+              });
+            });
+        if (!s.ok()) ReplyStatus(held->call, s);
+      });
   return 1;
 }
 

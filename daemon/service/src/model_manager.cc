@@ -38,7 +38,9 @@ ModelManager::ModelManager(std::shared_ptr<LoopDispatcher> dispatcher, Backgroun
       observer_(observer),
       registry_(std::make_shared<registry::ModelRegistry>()) {}
 
-ModelManager::~ModelManager() { StopAll(); }
+ModelManager::~ModelManager() {
+  StopAll();
+}
 
 void ModelManager::Rescan(std::function<void()> done) {
   auto registry = registry_;
@@ -51,7 +53,9 @@ void ModelManager::Rescan(std::function<void()> done) {
   });
 }
 
-std::vector<registry::ModelEntry> ModelManager::List() const { return registry_->List(); }
+std::vector<registry::ModelEntry> ModelManager::List() const {
+  return registry_->List();
+}
 
 std::string ModelManager::Resolve(std::string_view name) const {
   return name.empty() ? settings_.default_model : std::string(name);
@@ -166,12 +170,12 @@ void ModelManager::StartLoad(const std::shared_ptr<ModelSlot>& slot) {
   options.n_threads = settings_.threads;
   options.cancel = slot->cancel.get();
   std::weak_ptr<LoopDispatcher> weak_dispatcher = dispatcher_;
-  const std::string name = slot->name;
+  std::weak_ptr<ModelSlot> weak_slot = slot;
   Observer* observer = &observer_;
   // Progress is reported at most every 64 MiB and at the end, so a fast load
   // does not flood the bus.
   auto last_reported = std::make_shared<uint64_t>(0);
-  options.progress = [weak_dispatcher, name, observer,
+  options.progress = [weak_dispatcher, weak_slot, observer,
                       last_reported](const store::LoadProgress& progress) {
     if (progress.bytes_done != progress.bytes_total &&
         progress.bytes_done - *last_reported < (64ull << 20) && *last_reported != 0) {
@@ -179,9 +183,13 @@ void ModelManager::StartLoad(const std::shared_ptr<ModelSlot>& slot) {
     }
     *last_reported = progress.bytes_done == 0 ? 1 : progress.bytes_done;
     if (auto dispatcher = weak_dispatcher.lock()) {
-      dispatcher->Post([observer, name, done = progress.bytes_done, total = progress.bytes_total] {
-        observer->OnLoadProgress(name, done, total);
-      });
+      dispatcher->Post(
+          [observer, weak_slot, done = progress.bytes_done, total = progress.bytes_total] {
+            auto loading = weak_slot.lock();
+            if (!loading) return;
+            loading->load_progress_complete = done == total;
+            observer->OnLoadProgress(loading->name, done, total);
+          });
     }
   };
   registry::ModelEntry entry = slot->entry;
@@ -197,9 +205,8 @@ void ModelManager::StartLoad(const std::shared_ptr<ModelSlot>& slot) {
       options.fd = fd->get();
       loaded = engine::LoadedModel::Load(*store, driver, options);
     }
-    return [this, slot, loaded = std::move(loaded)]() mutable {
-      FinishLoad(slot, std::move(loaded));
-    };
+    return
+        [this, slot, loaded = std::move(loaded)]() mutable { FinishLoad(slot, std::move(loaded)); };
   });
 }
 
@@ -226,6 +233,9 @@ void ModelManager::FinishLoad(const std::shared_ptr<ModelSlot>& slot,
       slot->last_used = std::chrono::steady_clock::now();
       Logf(LogLevel::kInfo, "model '{}' loaded on driver {} ({})", slot->name,
            slot->model->driver_name(), slot->model->device_name());
+      if (!slot->load_progress_complete) {
+        observer_.OnLoadProgress(slot->name, slot->entry.size, slot->entry.size);
+      }
       observer_.OnModelLoaded(slot->name);
       for (auto& waiter : waiters) waiter(slot);
       return;
@@ -265,7 +275,10 @@ void ModelManager::RetireSlot(std::shared_ptr<ModelSlot> slot) {
   // the loop thread. The requests it ends report through the dispatcher.
   pool_.Run([slot]() -> LoopDispatcher::Task {
     if (slot->scheduler) slot->scheduler->Stop();
-    return [slot] { slot->scheduler.reset(); slot->model.reset(); };
+    return [slot] {
+      slot->scheduler.reset();
+      slot->model.reset();
+    };
   });
 }
 

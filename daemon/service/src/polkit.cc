@@ -66,10 +66,9 @@ void CheckPolkitAuthorization(sd_bus* bus, sd_bus_message* call, const std::stri
     return;
   }
   sd_bus_message* request = nullptr;
-  int r = sd_bus_message_new_method_call(bus, &request, "org.freedesktop.PolicyKit1",
-                                         "/org/freedesktop/PolicyKit1/Authority",
-                                         "org.freedesktop.PolicyKit1.Authority",
-                                         "CheckAuthorization");
+  int r = sd_bus_message_new_method_call(
+      bus, &request, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+      "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
   if (r >= 0) {
     r = sd_bus_message_append(request, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
                               sender, action.c_str(), 0, kAllowUserInteraction, "");

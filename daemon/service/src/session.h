@@ -1,8 +1,8 @@
 // The state behind one session object and one running one-shot call.
 #pragma once
 
-#include <systemd/sd-bus.h>
 #include <sys/types.h>
+#include <systemd/sd-bus.h>
 
 #include <cstdint>
 #include <memory>
@@ -15,8 +15,6 @@
 namespace llmcore::service {
 
 class CoreService;
-
-extern const char kSessionInterface[];  // "org.llmcore.Core1.Session"
 
 struct Session {
   CoreService* service = nullptr;

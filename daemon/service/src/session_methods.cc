@@ -19,7 +19,9 @@ namespace {
 
 constexpr char kSessionPathPrefix[] = "/org/llmcore/Core1/session/";
 
-CoreService* Self(void* userdata) { return static_cast<CoreService*>(userdata); }
+CoreService* Self(void* userdata) {
+  return static_cast<CoreService*>(userdata);
+}
 
 // 128 random bits as hex: not guessable, valid in an object path.
 Result<std::string> RandomSessionId() {
@@ -38,8 +40,8 @@ Result<std::string> RandomSessionId() {
 // unknown path and another connection's session answer the same
 // NoSuchSession: nothing tells a caller which paths are in use. There is no
 // node enumerator, so introspection lists no session either.
-int CoreService::FindSessionObject(sd_bus*, const char*, const char*, void* userdata,
-                                   void** found, sd_bus_error*) {
+int CoreService::FindSessionObject(sd_bus*, const char*, const char*, void* userdata, void** found,
+                                   sd_bus_error*) {
   *found = userdata;
   return 1;
 }
@@ -97,8 +99,8 @@ Result<std::string> CoreService::OpenSession(sd_bus_message* m, uid_t uid,
   session->uid = uid;
   session->slot = slot;
   session->seq = *seq;
-  int r = sd_bus_track_new(deps_.bus, &session->track, &CoreService::OnSessionOwnerGone,
-                           session.get());
+  int r =
+      sd_bus_track_new(deps_.bus, &session->track, &CoreService::OnSessionOwnerGone, session.get());
   if (r >= 0) r = sd_bus_track_add_sender(session->track, m);
   if (r < 0) {
     slot->scheduler->CloseSequence(*seq);
@@ -120,9 +122,17 @@ Session* CoreService::OwnedSession(sd_bus_message* m) {
   return it->second.get();
 }
 
-void CoreService::CloseSession(const std::string& path, const char* why) {
+void CoreService::CloseSession(std::string path, engine::StopReason running_ends_as,
+                               const char* why) {
   auto it = sessions_.find(path);
   if (it == sessions_.end()) return;
+  // The owner learns how a running request ended before the object vanishes;
+  // the scheduler's own Finished event for it is dropped (the session is gone).
+  if (const uint64_t request = it->second->running_request; request != 0) {
+    engine::GenerationStats stats;
+    stats.stop_reason = running_ends_as;
+    EmitFinished(path, request, stats);
+  }
   std::unique_ptr<Session> session = std::move(it->second);
   sessions_.erase(it);
   if (session->slot->scheduler) session->slot->scheduler->CloseSequence(session->seq);
@@ -134,7 +144,7 @@ int CoreService::OnSessionOwnerGone(sd_bus_track*, void* userdata) {
   auto* session = static_cast<Session*>(userdata);
   Logf(LogLevel::kInfo, "the owner of session {} disconnected; freeing it", session->path);
   const std::string path = session->path;
-  session->service->CloseSession(path, "owner disconnected");
+  session->service->CloseSession(path, engine::StopReason::kCancelled, "owner disconnected");
   return 0;
 }
 
@@ -147,17 +157,17 @@ int CoreService::SubmitToSession(sd_bus_message* m, void* userdata, engine::Prom
     return ReplyStatus(m, s);
   }
   if (session->running_request != 0) {
-    return ReplyError(m, BusError::kBusy,
-                      fmt::format("the session is still generating request {}",
-                                  session->running_request));
+    return ReplyError(
+        m, BusError::kBusy,
+        fmt::format("the session is still generating request {}", session->running_request));
   }
   if (!session->slot->scheduler) {
     return ReplyError(m, BusError::kNoSuchSession, "the session's model is no longer loaded");
   }
   const uint64_t request = next_request_++;
   auto sink = std::make_shared<SessionSink>(deps_.dispatcher, self_, session->path, request);
-  auto submitted = session->slot->scheduler->Submit(session->seq, std::move(prompt), *options,
-                                                    std::move(sink));
+  auto submitted =
+      session->slot->scheduler->Submit(session->seq, std::move(prompt), *options, std::move(sink));
   if (!submitted.ok()) return ReplyStatus(m, submitted.status());
   session->running_request = request;
   session->slot->last_used = std::chrono::steady_clock::now();
@@ -207,13 +217,12 @@ int CoreService::SessionClose(sd_bus_message* m, void* userdata, sd_bus_error*) 
   const std::string path = session->path;
   // Reply first: the reply needs nothing of the session.
   const int r = sd_bus_reply_method_return(m, "");
-  self->CloseSession(path, "closed by its owner");
+  self->CloseSession(path, engine::StopReason::kCancelled, "closed by its owner");
   return r;
 }
 
 int CoreService::SessionPropertyModel(sd_bus* bus, const char*, const char*, const char*,
-                                      sd_bus_message* reply, void* userdata,
-                                      sd_bus_error* error) {
+                                      sd_bus_message* reply, void* userdata, sd_bus_error* error) {
   Session* session = Self(userdata)->OwnedSession(sd_bus_get_current_message(bus));
   if (session == nullptr) {
     return SetError(error, BusError::kNoSuchSession, "no such session belongs to this connection");
@@ -229,7 +238,8 @@ void CoreService::EmitToken(const std::string& path, uint64_t request, std::stri
   // tokens that are no UTF-8 at all; D-Bus strings must be valid.
   const std::string valid = SanitizeUtf8(piece);
   sd_bus_message* signal = nullptr;
-  int r = sd_bus_message_new_signal(deps_.bus, &signal, path.c_str(), kSessionInterface, "Token");
+  int r =
+      sd_bus_message_new_signal(deps_.bus, &signal, path.c_str(), ipc::kSessionInterface, "Token");
   if (r >= 0) r = sd_bus_message_set_destination(signal, it->second->owner.c_str());
   if (r >= 0) r = sd_bus_message_append(signal, "tsu", request, valid.c_str(), token);
   if (r >= 0) r = sd_bus_send(deps_.bus, signal, nullptr);
@@ -245,7 +255,7 @@ void CoreService::EmitFinished(const std::string& path, uint64_t request,
   session.running_request = 0;
   session.slot->last_used = std::chrono::steady_clock::now();
   sd_bus_message* signal = nullptr;
-  int r = sd_bus_message_new_signal(deps_.bus, &signal, path.c_str(), kSessionInterface,
+  int r = sd_bus_message_new_signal(deps_.bus, &signal, path.c_str(), ipc::kSessionInterface,
                                     "Finished");
   if (r >= 0) r = sd_bus_message_set_destination(signal, session.owner.c_str());
   if (r >= 0) r = sd_bus_message_append(signal, "t", request);

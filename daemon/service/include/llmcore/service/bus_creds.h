@@ -1,8 +1,8 @@
 // Who sent a method call: the peer's effective uid, asked from the bus.
 #pragma once
 
-#include <systemd/sd-bus.h>
 #include <sys/types.h>
+#include <systemd/sd-bus.h>
 
 #include "llmcore/status.h"
 

@@ -25,16 +25,15 @@
 
 namespace llmcore::service {
 
-using OptionValue =
-    std::variant<bool, int32_t, uint32_t, int64_t, uint64_t, double, std::string,
-                 std::vector<std::string>>;
+using OptionValue = std::variant<bool, int32_t, uint32_t, int64_t, uint64_t, double, std::string,
+                                 std::vector<std::string>>;
 using OptionMap = std::map<std::string, OptionValue, std::less<>>;
 
 // Reads an "a{sv}". Variant types other than b i u x t d s as are refused.
 Result<OptionMap> ReadOptionMap(sd_bus_message* message);
 
 struct GenerationLimits {
-  uint32_t max_tokens = 4096;   // the highest max_tokens a client may ask for
+  uint32_t max_tokens = 4096;  // the highest max_tokens a client may ask for
   uint32_t default_max_tokens = 256;
 };
 

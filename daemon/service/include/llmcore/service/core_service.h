@@ -17,8 +17,8 @@
 // Thread safety: loop thread only.
 #pragma once
 
-#include <systemd/sd-bus.h>
 #include <sys/types.h>
+#include <systemd/sd-bus.h>
 
 #include <cstdint>
 #include <functional>
@@ -114,8 +114,7 @@ class CoreService final : public ModelManager::Observer {
                    const OptionMap& options);
   void FinishOneShot(uint64_t id, std::string text, const engine::GenerationStats& stats);
   static int OnOneShotCallerGone(sd_bus_track* track, void* userdata);
-  friend void DeliverOneShot(CoreService*, uint64_t, std::string,
-                             const engine::GenerationStats&);
+  friend void DeliverOneShot(CoreService*, uint64_t, std::string, const engine::GenerationStats&);
   friend void DeliverToken(CoreService*, const std::string&, uint64_t, std::string, uint32_t);
   friend void DeliverFinished(CoreService*, const std::string&, uint64_t,
                               const engine::GenerationStats&);
@@ -129,17 +128,19 @@ class CoreService final : public ModelManager::Observer {
                                   const char* property, sd_bus_message* reply, void* userdata,
                                   sd_bus_error* error);
   static int OnSessionOwnerGone(sd_bus_track* track, void* userdata);
-  static int FindSessionObject(sd_bus* bus, const char* path, const char* interface,
-                               void* userdata, void** found, sd_bus_error* error);
+  static int FindSessionObject(sd_bus* bus, const char* path, const char* interface, void* userdata,
+                               void** found, sd_bus_error* error);
   Result<std::string> OpenSession(sd_bus_message* m, uid_t uid,
                                   const std::shared_ptr<ModelSlot>& slot, uint32_t n_ctx);
   int SubmitToSession(sd_bus_message* m, void* userdata, engine::Prompt prompt,
                       const OptionMap& options);
   // The session at `path` if `m`'s sender owns it.
   Session* OwnedSession(sd_bus_message* m);
-  void CloseSession(const std::string& path, const char* why);
-  void EmitToken(const std::string& path, uint64_t request, std::string_view piece,
-                 uint32_t token);
+  // Frees a session; a request still running on it ends with a Finished
+  // signal carrying `running_ends_as`. `path` is taken by value: callers pass keys of
+  // sessions_, which this erases.
+  void CloseSession(std::string path, engine::StopReason running_ends_as, const char* why);
+  void EmitToken(const std::string& path, uint64_t request, std::string_view piece, uint32_t token);
   void EmitFinished(const std::string& path, uint64_t request,
                     const engine::GenerationStats& stats);
   size_t SessionsOf(uid_t uid) const;

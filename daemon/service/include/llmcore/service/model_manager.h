@@ -50,6 +50,9 @@ struct ModelSlot {
   // CLOCK_MONOTONIC milliseconds of the scheduler's latest heartbeat.
   std::shared_ptr<std::atomic<int64_t>> heartbeat_ms = std::make_shared<std::atomic<int64_t>>(0);
   std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
+  // Whether LoadProgress reached done == total; a load that shares a segment
+  // already in memory reads nothing and reports no progress of its own.
+  bool load_progress_complete = false;
   std::vector<std::function<void(Result<std::shared_ptr<ModelSlot>>)>> waiters;
 };
 
