@@ -1,0 +1,93 @@
+#include "errors.h"
+
+#include <array>
+#include <cstdio>
+#include <utility>
+
+#include "llmcore/ipc/dbus_names.h"
+
+namespace llmcore::llmctl {
+namespace {
+
+constexpr std::string_view kDbusErrorPrefix = "org.freedesktop.DBus.Error.";
+
+// Names under which the bus says that nobody serves org.llmcore.Core1 (or
+// that there is no bus to ask).
+constexpr std::array<std::string_view, 4> kUnreachableNames = {"ServiceUnknown", "NameHasNoOwner",
+                                                               "NoServer", "Disconnected"};
+
+constexpr std::array<std::pair<std::string_view, StatusCode>, 10> kLlmcoreCodes = {{
+    {"InvalidArgument", StatusCode::kInvalidArgument},
+    {"ModelNotFound", StatusCode::kNotFound},
+    {"ModelNotLoaded", StatusCode::kNotFound},
+    {"NoSuchSession", StatusCode::kNotFound},
+    {"Busy", StatusCode::kResourceExhausted},
+    {"AccessDenied", StatusCode::kPermissionDenied},
+    {"LoadFailed", StatusCode::kCorrupt},
+    {"Unsupported", StatusCode::kUnsupported},
+    {"ShuttingDown", StatusCode::kCancelled},
+    {"Failed", StatusCode::kInternal},
+}};
+
+StatusCode CodeForName(std::string_view name) {
+  if (name.starts_with(ipc::kErrorPrefix)) {
+    const std::string_view shortname = name.substr(std::string_view(ipc::kErrorPrefix).size());
+    for (const auto& [known, code] : kLlmcoreCodes) {
+      if (shortname == known) return code;
+    }
+    return StatusCode::kInternal;  // a newer daemon's error: still the daemon's
+  }
+  if (name.starts_with(kDbusErrorPrefix)) {
+    const std::string_view shortname = name.substr(kDbusErrorPrefix.size());
+    for (std::string_view unreachable : kUnreachableNames) {
+      if (shortname == unreachable) return StatusCode::kUnavailable;
+    }
+    // D-Bus activation was tried and the service did not start.
+    if (shortname.starts_with("Spawn.")) return StatusCode::kUnavailable;
+    if (shortname == "AccessDenied" || shortname == "InteractiveAuthorizationRequired") {
+      return StatusCode::kPermissionDenied;
+    }
+  }
+  return StatusCode::kIoError;
+}
+
+}  // namespace
+
+std::string_view ShortErrorName(std::string_view name) {
+  for (std::string_view prefix : {std::string_view(ipc::kErrorPrefix), kDbusErrorPrefix}) {
+    if (name.starts_with(prefix) && name.size() > prefix.size()) {
+      return name.substr(prefix.size());
+    }
+  }
+  return name;
+}
+
+Status StatusFromBusError(std::string_view name, std::string_view message) {
+  std::string text(ShortErrorName(name));
+  if (!message.empty()) {
+    text += ": ";
+    text += message;
+  }
+  return Status(CodeForName(name), std::move(text));
+}
+
+int ExitStatusFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kPermissionDenied: return kExitAccessDenied;
+    case StatusCode::kUnavailable: return kExitUnreachable;
+    default: return kExitFailed;
+  }
+}
+
+std::string FormatFailure(const Status& status) {
+  return "llmctl: " + status.message();
+}
+
+int PrintFailure(const Status& status) {
+  const std::string line = FormatFailure(status) + "\n";
+  std::fputs(line.c_str(), stderr);
+  return ExitStatusFor(status);
+}
+
+}  // namespace llmcore::llmctl

@@ -1,0 +1,128 @@
+#include "hardware_format.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "format.h"
+
+namespace llmcore::llmctl {
+namespace {
+
+// An array of structs (JSON arrays) as objects with the given field names;
+// anything else unchanged.
+template <size_t N>
+Json NameFields(const Json& rows, const std::array<const char*, N>& fields) {
+  if (!rows.is_array()) return rows;
+  Json out = Json::array();
+  for (const Json& row : rows) {
+    if (!row.is_array()) return rows;
+    Json named = Json::object();
+    for (size_t i = 0; i < N && i < row.size(); ++i) named[fields[i]] = row[i];
+    out.push_back(std::move(named));
+  }
+  return out;
+}
+
+const Json* Field(const Json& object, const char* key) {
+  return object.is_object() && object.contains(key) ? &object[key] : nullptr;
+}
+
+std::string Text(const Json& object, const char* key) {
+  const Json* value = Field(object, key);
+  return value ? FormatValue(*value) : "-";
+}
+
+std::string Bytes(const Json& object, const char* key) {
+  const Json* value = Field(object, key);
+  if (value && value->is_number_unsigned()) return FormatBytes(value->get<uint64_t>());
+  return value ? FormatValue(*value) : "-";
+}
+
+// "2 physical, 4 threads, 1 package", from whichever counts are present.
+std::string Cores(const Json& hw) {
+  std::vector<std::string> parts;
+  auto count = [&](const char* key, const char* singular, const char* plural) {
+    const Json* value = Field(hw, key);
+    if (!value || !value->is_number_unsigned()) return;
+    const uint64_t n = value->get<uint64_t>();
+    parts.push_back(fmt::format("{} {}", n, n == 1 ? singular : plural));
+  };
+  count("cores", "physical", "physical");
+  count("threads", "thread", "threads");
+  count("packages", "package", "packages");
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+}  // namespace
+
+Json HardwareJson(const Json& raw) {
+  Json out = raw;
+  if (!out.is_object()) return out;
+  if (out.contains("numa_nodes")) {
+    out["numa_nodes"] = NameFields(out["numa_nodes"], std::array{"node", "memory"});
+  }
+  if (out.contains("gpus")) {
+    out["gpus"] = NameFields(out["gpus"], std::array{"name", "pci_address", "numa_node"});
+  }
+  if (out.contains("drivers")) {
+    out["drivers"] = NameFields(out["drivers"], std::array{"name", "version"});
+  }
+  if (out.contains("devices")) {
+    out["devices"] = NameFields(
+        out["devices"], std::array{"driver", "name", "kind", "memory_total", "memory_free"});
+  }
+  return out;
+}
+
+std::string FormatHardware(const Json& hw) {
+  std::string out;
+  auto line = [&out](std::string_view label, const std::string& value) {
+    out += fmt::format("{}: {}\n", label, value);
+  };
+  if (Field(hw, "cpu_model")) line("cpu", Text(hw, "cpu_model"));
+  if (const std::string cores = Cores(hw); !cores.empty()) line("cores", cores);
+  if (const Json* features = Field(hw, "cpu_features")) {
+    // A space-separated string (older descriptions had an array of names).
+    std::string names = features->is_string() ? features->get<std::string>() : "";
+    if (features->is_array()) {
+      for (const Json& f : *features) names += (names.empty() ? "" : " ") + FormatValue(f);
+    }
+    line("cpu features", names.empty() ? "none" : names);
+  }
+  if (Field(hw, "memory_total")) {
+    line("memory", Field(hw, "memory_available")
+                       ? fmt::format("{} available of {}", Bytes(hw, "memory_available"),
+                                     Bytes(hw, "memory_total"))
+                       : Bytes(hw, "memory_total"));
+  }
+  if (const Json* nodes = Field(hw, "numa_nodes"); nodes && nodes->is_array()) {
+    for (const Json& node : *nodes) {
+      line(fmt::format("numa node {}", Text(node, "node")), Bytes(node, "memory"));
+    }
+  }
+  if (const Json* gpus = Field(hw, "gpus"); gpus && gpus->is_array()) {
+    if (gpus->empty()) line("gpu", "none");
+    for (const Json& gpu : *gpus) {
+      line("gpu", fmt::format("{} at {}, numa node {}", Text(gpu, "name"), Text(gpu, "pci_address"),
+                              Text(gpu, "numa_node")));
+    }
+  }
+  if (const Json* drivers = Field(hw, "drivers"); drivers && drivers->is_array()) {
+    for (const Json& driver : *drivers) {
+      line("driver", fmt::format("{} {}", Text(driver, "name"), Text(driver, "version")));
+    }
+  }
+  if (const Json* devices = Field(hw, "devices"); devices && devices->is_array()) {
+    for (const Json& device : *devices) {
+      line("device", fmt::format("{}/{} ({}): {} free of {}", Text(device, "driver"),
+                                 Text(device, "name"), Text(device, "kind"),
+                                 Bytes(device, "memory_free"), Bytes(device, "memory_total")));
+    }
+  }
+  return out;
+}
+
+}  // namespace llmcore::llmctl
