@@ -1,0 +1,1 @@
+"""Harness of the integration tests: llmcored on a private system-like bus."""
