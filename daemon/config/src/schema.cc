@@ -219,7 +219,7 @@ constexpr std::array<std::string_view, 3> kSections = {"Daemon", "Models", "Memo
 
 // Every key with its range. Defaults are the member initializers of
 // daemon_config.h; etc/llmcored.conf documents both.
-constexpr std::array<KeySpec, 19> kKeys = {
+constexpr std::array<KeySpec, 20> kKeys = {
     Scalar<Path, kDaemon, &D::driver_directory>("Daemon", "DriverDirectory"),
     Ranged<Integer, kDaemon, &D::threads, 0, 4096>("Daemon", "Threads"),
     Ranged<Integer, kDaemon, &D::max_sessions_per_user, 1, 65536>("Daemon", "MaxSessionsPerUser"),
@@ -227,6 +227,7 @@ constexpr std::array<KeySpec, 19> kKeys = {
     Ranged<Integer, kDaemon, &D::max_queued, 0, 1 << 20>("Daemon", "MaxQueued"),
     Ranged<Size, kDaemon, &D::max_prompt_bytes, 1, 1 << 30>("Daemon", "MaxPromptBytes"),
     Ranged<Integer, kDaemon, &D::max_tokens, 1, 1 << 20>("Daemon", "MaxTokens"),
+    Scalar<TimeSpan, kDaemon, &D::drain_timeout>("Daemon", "DrainTimeout"),
 
     List<PathList, kModels, &M::directories>("Models", "Directory"),
     List<PathList, kModels, &M::huggingface_caches>("Models", "HuggingFaceCache"),

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 #include "llmcore/config/daemon_config.h"
@@ -151,7 +152,9 @@ struct Daemon {
     sd_bus_release_name_async(bus, nullptr, ipc::kBusName, nullptr, nullptr);
     uint64_t now = 0;
     sd_event_now(loop, CLOCK_MONOTONIC, &now);
-    drain_deadline_usec = now + static_cast<uint64_t>(kDrainSeconds) * 1'000'000;
+    const auto& timeout = service->models().settings().drain_timeout;
+    drain_deadline_usec = timeout ? now + static_cast<uint64_t>(timeout->count()) * 1000
+                                  : std::numeric_limits<uint64_t>::max();
     sd_event_add_time_relative(loop, &drain_timer, CLOCK_MONOTONIC, 0, 0, &Daemon::OnDrainTick,
                                this);
   }
@@ -161,8 +164,8 @@ struct Daemon {
     const size_t active = self->service->ActiveGenerations();
     if (active == 0 || now >= self->drain_deadline_usec) {
       if (active != 0) {
-        Logf(LogLevel::kNotice, "ending {} generation(s) still running after {} s", active,
-             kDrainSeconds);
+        Logf(LogLevel::kNotice, "ending {} generation(s) still running at the drain timeout",
+             active);
       }
       self->service->Shutdown();
       sd_event_exit(self->loop, 0);

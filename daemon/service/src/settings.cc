@@ -13,6 +13,12 @@ ServiceSettings SettingsFromConfig(const config::DaemonConfig& config, uint64_t 
   s.max_queued = config.daemon.max_queued;
   s.max_prompt_bytes = config.daemon.max_prompt_bytes;
   s.max_tokens = config.daemon.max_tokens;
+  if (config.daemon.drain_timeout != config::kInfiniteTimeSpan) {
+    s.drain_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(config.daemon.drain_timeout);
+  } else {
+    s.drain_timeout.reset();
+  }
   s.model_sources = registry::ModelSources(config);
   s.default_model = config.models.default_model;
   s.preload = config.models.preload;

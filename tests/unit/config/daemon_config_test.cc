@@ -72,6 +72,7 @@ MaxQueuedPerUser=2
 MaxQueued=100
 MaxPromptBytes=1M
 MaxTokens=512
+DrainTimeout=25s
 
 [Models]
 Directory=
@@ -102,6 +103,7 @@ TEST(DaemonConfig, EveryKeySetsItsField) {
   EXPECT_EQ(c.daemon.max_queued, 100u);
   EXPECT_EQ(c.daemon.max_prompt_bytes, 1u << 20);
   EXPECT_EQ(c.daemon.max_tokens, 512u);
+  EXPECT_EQ(c.daemon.drain_timeout, microseconds(25s));
   EXPECT_THAT(c.models.directories, ElementsAre("/srv/models", "/home/shared/models"));
   EXPECT_THAT(c.models.huggingface_caches, ElementsAre("/home/alice/.cache/huggingface/hub"));
   EXPECT_THAT(c.models.ollama_stores, ElementsAre("/usr/share/ollama/.ollama/models"));
@@ -196,7 +198,7 @@ TEST(DaemonConfig, KeysAreListedOncePerSectionInFileOrder) {
     EXPECT_TRUE(seen.insert(std::string(key.section) + "." + std::string(key.key)).second);
     if (sections.empty() || sections.back() != key.section) sections.emplace_back(key.section);
   }
-  EXPECT_EQ(seen.size(), 19u);
+  EXPECT_EQ(seen.size(), 20u);
   EXPECT_THAT(sections, ElementsAre("Daemon", "Models", "Memory"));
 }
 

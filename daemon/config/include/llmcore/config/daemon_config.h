@@ -67,6 +67,9 @@ struct DaemonSection {
   uint32_t max_queued = 64;               // MaxQueued=, all users together
   uint64_t max_prompt_bytes = 256 << 10;  // MaxPromptBytes=
   uint32_t max_tokens = 4096;             // MaxTokens=, bound of a request's max_tokens
+  // DrainTimeout=: how long running generations may go on after a stop was
+  // asked before they end with stop reason "shutdown".
+  std::chrono::microseconds drain_timeout = std::chrono::seconds(10);
 
   bool operator==(const DaemonSection&) const = default;
 };

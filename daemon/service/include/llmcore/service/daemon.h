@@ -11,7 +11,7 @@
 //           the reason in the journal) and rescan the models; sessions stay;
 //   SIGTERM/SIGINT: drain - release the bus name, refuse new calls with
 //           ShuttingDown, let running generations finish for up to
-//           kDrainSeconds, end the rest with stop reason "shutdown", exit 0.
+//           DrainTimeout= (10 s), end the rest with stop reason "shutdown", exit 0.
 #pragma once
 
 #include <string>
@@ -24,8 +24,6 @@ struct DaemonOptions {
   std::string config_path;  // empty: /etc/llmcore/llmcored.conf
   std::string version;
 };
-
-inline constexpr int kDrainSeconds = 10;
 
 // The process exit status: 0 after a clean stop, 1 when starting failed.
 int RunDaemon(const DaemonOptions& options);

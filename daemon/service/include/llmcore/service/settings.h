@@ -23,6 +23,8 @@ struct ServiceSettings {
   uint32_t max_queued = 64;
   uint64_t max_prompt_bytes = 256 * 1024;
   uint32_t max_tokens = 4096;
+  // nullopt: a stop waits for every running generation.
+  std::optional<std::chrono::milliseconds> drain_timeout = std::chrono::seconds(10);
 
   std::vector<registry::ModelSource> model_sources;
   std::string default_model = "stories260K";
