@@ -31,6 +31,7 @@ FUZZERS=(
   "gguf_reader_fuzz|tests/fuzz/gguf_reader_fuzz|gguf|-max_len=65536"
   "tokenizer_encode_fuzz|tests/fuzz/tokenizer_encode_fuzz|text|-max_len=4096"
   "config_parser_fuzz|tests/fuzz/config_parser_fuzz|config|-max_len=8192"
+  "ring_frame_fuzz|tests/fuzz/ring_frame_fuzz|ring|-max_len=8192"
 )
 
 # Options every target gets: no input may take 10 s, the process 2 GiB, or
@@ -122,6 +123,51 @@ seeds_config() {
   printf '[Models]\nKeepAlive=1h 30min\nDefault=llama/7b\n[Memory]\nBudget=16G\nGpuBudget=50%%\n' \
     >"$dir/values.conf"
   printf '\xef\xbb\xbf; comment\r\n[Memory]\r\nBudget = 80%% \r\n' >"$dir/crlf.conf"
+}
+
+# Ring frames (ipc/RING.md): one valid frame of each type for the request and
+# event parsers, rings holding valid frames (one wrapping with a padding frame)
+# for the daemon's request reader, and tails for its event writer. The first
+# byte selects the mode (see ring_frame_fuzz.cc).
+seeds_ring() {
+  local dir=$1
+  command -v python3 >/dev/null || return 0
+  python3 - "$dir" <<'PY'
+import struct, sys, os
+out = sys.argv[1]
+def s(x): x = x.encode(); return struct.pack('<I', len(x)) + x
+def submit(rid, kind, mask, stops, body, count=0):
+    fixed = struct.pack('<QIIIiiIQddddddII', rid, kind, mask, 40, 40, 64, 1, 7,
+                        0.8, 0.95, 0.05, 1.1, 0.0, 0.0, len(stops), count)
+    return fixed + b''.join(s(x) for x in stops) + body
+text = submit(1, 1, 0x7ff, ['\n\n', 'END'], s('Once upon a time \u00e9'))
+chat = submit(2, 2, 0, [], s('system') + s('Be brief.') + s('user') + s('Hi'), count=2)
+cancel = struct.pack('<Q', 3)
+token = struct.pack('<QII', 4, 99, 6) + ' lit\u00e9'.encode()
+finished = struct.pack('<QIIIIddd', 4, 12, 5, 40, 2, 0.5, 3.0, 120.0)
+error = struct.pack('<QII', 4, 4, 4) + b'busy'
+def frame(t, p): return struct.pack('<HHI', t, 0, len(p)) + p + b'\0' * (-(8 + len(p)) % 8)
+seeds = {
+    'req-text': b'\0' + struct.pack('<HH', 1, 0) + text,
+    'req-chat': b'\0' + struct.pack('<HH', 1, 0) + chat,
+    'req-cancel': b'\0' + struct.pack('<HH', 2, 0) + cancel,
+    'ev-token': b'\1' + struct.pack('<HH', 0x101, 0) + token,
+    'ev-finished': b'\1' + struct.pack('<HH', 0x102, 0) + finished,
+    'ev-error': b'\1' + struct.pack('<HH', 0x103, 0) + error,
+}
+ring = frame(1, text) + frame(2, cancel) + frame(1, chat)
+seeds['ring-three'] = b'\2' + struct.pack('<QQ', len(ring), len(ring)) + ring
+# A frame at the start and padding to the end of the 4096-byte ring: the
+# second head, one lap later, makes the reader wrap and read the frame again.
+first = frame(1, text)
+image = first + struct.pack('<HHI', 0, 0, 4096 - len(first) - 8)
+seeds['ring-wrap'] = b'\2' + struct.pack('<QQ', len(first), 4096 + len(first)) + image
+seeds['tail-honest'] = b'\3' + struct.pack('<QQQ', 0, 64, 4096)
+seeds['tail-lie'] = b'\3' + struct.pack('<QQ', 64, 8)
+for name, data in seeds.items():
+    with open(os.path.join(out, name), 'wb') as f:
+        f.write(data)
+PY
 }
 
 # ---- running ---------------------------------------------------------------
