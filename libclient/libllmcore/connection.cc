@@ -1,0 +1,192 @@
+#include "connection.h"
+
+#include <poll.h>
+#include <time.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <utility>
+
+#include "llmcore.h"
+#include "llmcore/ipc/dbus_names.h"
+
+namespace llmcore::lib {
+namespace {
+
+// The longest a waiter sleeps before looking at the connection again.
+constexpr int kWaitSliceMs = 50;
+
+constexpr char kOwnerMatch[] =
+    "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+    "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.llmcore.Core1'";
+
+uint64_t NowUsec() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000u + uint64_t(ts.tv_nsec) / 1000u;
+}
+
+// The state of one asynchronous call, filled in by its reply handler.
+struct PendingCall {
+  bool done = false;
+  sd_bus_message* reply = nullptr;
+  const std::function<void(sd_bus_message*)>* on_reply = nullptr;
+
+  static int OnReply(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    auto* self = static_cast<PendingCall*>(userdata);
+    self->done = true;
+    self->reply = sd_bus_message_ref(m);
+    if (!sd_bus_message_is_method_error(m, nullptr) && self->on_reply && *self->on_reply) {
+      (*self->on_reply)(m);
+      sd_bus_message_rewind(m, 1);
+    }
+    return 0;
+  }
+};
+
+}  // namespace
+
+Connection::Connection(std::string address, uint64_t call_timeout_usec)
+    : address_(std::move(address)), call_timeout_usec_(call_timeout_usec) {}
+
+Connection::~Connection() {
+  owner_slot_ = sd_bus_slot_unref(owner_slot_);
+  if (bus_ != nullptr) bus_ = sd_bus_flush_close_unref(bus_);
+}
+
+void Connection::Drop() {
+  owner_slot_ = sd_bus_slot_unref(owner_slot_);
+  if (bus_ != nullptr) bus_ = sd_bus_flush_close_unref(bus_);
+  ++epoch_;
+}
+
+Error Connection::Ensure() {
+  if (bus_ != nullptr) {
+    if (sd_bus_is_open(bus_) > 0) return Error::Ok();
+    Drop();
+  }
+  sd_bus* bus = nullptr;
+  int r = 0;
+  if (address_.empty()) {
+    r = sd_bus_open_system(&bus);
+  } else {
+    r = sd_bus_new(&bus);
+    if (r >= 0) r = sd_bus_set_address(bus, address_.c_str());
+    if (r >= 0) r = sd_bus_set_bus_client(bus, 1);
+    if (r >= 0) r = sd_bus_start(bus);
+  }
+  if (r >= 0) r = sd_bus_add_match(bus, &owner_slot_, kOwnerMatch, OnOwnerChanged, this);
+  if (r < 0) {
+    owner_slot_ = sd_bus_slot_unref(owner_slot_);
+    sd_bus_flush_close_unref(bus);
+    const std::string where = address_.empty() ? "the system bus" : "the bus at " + address_;
+    return Error{LLMCORE_ERROR_DAEMON_UNAVAILABLE,
+                 "cannot connect to " + where + ": " + std::strerror(-r)};
+  }
+  bus_ = bus;
+  return Error::Ok();
+}
+
+int Connection::OnOwnerChanged(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* self = static_cast<Connection*>(userdata);
+  const char* name = nullptr;
+  const char* old_owner = nullptr;
+  const char* new_owner = nullptr;
+  if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0) return 0;
+  if (old_owner != nullptr && old_owner[0] != '\0') ++self->epoch_;
+  return 0;
+}
+
+Error Connection::NewCall(const char* path, const char* interface, const char* member,
+                          sd_bus_message** out) {
+  Error error = Ensure();
+  if (!error.ok()) return error;
+  const int r = sd_bus_message_new_method_call(bus_, out, ipc::kBusName, path, interface, member);
+  if (r < 0) {
+    return Error{r == -ENOMEM ? LLMCORE_ERROR_NO_MEMORY : LLMCORE_ERROR_FAILED,
+                 std::string("creating a ") + member + " call: " + std::strerror(-r)};
+  }
+  return Error::Ok();
+}
+
+Error Connection::Call(std::unique_lock<std::mutex>& lock, sd_bus_message* call,
+                       sd_bus_message** reply,
+                       const std::function<void(sd_bus_message*)>& on_reply) {
+  *reply = nullptr;
+  Error error = Ensure();
+  if (!error.ok()) return error;
+  const uint64_t start_epoch = epoch_;
+  PendingCall pending;
+  pending.on_reply = &on_reply;
+  sd_bus_slot* slot = nullptr;
+  int r = sd_bus_call_async(bus_, &slot, call, PendingCall::OnReply, &pending, call_timeout_usec_);
+  if (r < 0) {
+    // sd-bus checks strings (UTF-8, object paths) only when a message is sealed.
+    if (r == -EINVAL) {
+      return Error{LLMCORE_ERROR_INVALID_ARGUMENT,
+                   "InvalidArgument: the request is not valid D-Bus data (a string that is not "
+                   "UTF-8?)"};
+    }
+    Drop();
+    return Error{LLMCORE_ERROR_INTERRUPTED, kInterruptedMessage};
+  }
+  while (!pending.done && epoch_ == start_epoch) {
+    Process();
+    if (pending.done || epoch_ != start_epoch) break;
+    WaitOnce(lock, -1);
+  }
+  sd_bus_slot_unref(slot);
+  if (!pending.done) return Error{LLMCORE_ERROR_INTERRUPTED, kInterruptedMessage};
+  const sd_bus_error* bus_error = sd_bus_message_get_error(pending.reply);
+  if (bus_error != nullptr && sd_bus_error_is_set(bus_error)) {
+    error = ErrorFromBus(bus_error->name, bus_error->message ? bus_error->message : "");
+    sd_bus_message_unref(pending.reply);
+    return error;
+  }
+  *reply = pending.reply;
+  return Error::Ok();
+}
+
+Error Connection::Process() {
+  if (bus_ == nullptr) return Error::Ok();
+  for (;;) {
+    const int r = sd_bus_process(bus_, nullptr);
+    if (r < 0 || sd_bus_is_open(bus_) <= 0) {
+      Drop();
+      return Error{LLMCORE_ERROR_INTERRUPTED, kInterruptedMessage};
+    }
+    if (r == 0) return Error::Ok();
+  }
+}
+
+void Connection::WaitOnce(std::unique_lock<std::mutex>& lock, int timeout_ms) {
+  if (bus_ == nullptr) return;
+  int wait_ms = kWaitSliceMs;
+  if (timeout_ms >= 0 && timeout_ms < wait_ms) wait_ms = timeout_ms;
+  uint64_t until = 0;
+  if (sd_bus_get_timeout(bus_, &until) >= 0 && until != UINT64_MAX) {
+    const uint64_t now = NowUsec();
+    const uint64_t ms = until <= now ? 0 : (until - now + 999) / 1000;
+    if (ms < uint64_t(wait_ms)) wait_ms = int(ms);
+  }
+  pollfd pfd{};
+  pfd.fd = sd_bus_get_fd(bus_);
+  pfd.events = short(sd_bus_get_events(bus_));
+  if (pfd.fd < 0) return;
+  sd_bus* held = sd_bus_ref(bus_);  // the fd stays valid while we poll it
+  lock.unlock();
+  poll(&pfd, 1, wait_ms);
+  lock.lock();
+  sd_bus_unref(held);
+}
+
+int Connection::fd() const {
+  return bus_ != nullptr ? sd_bus_get_fd(bus_) : -1;
+}
+
+int Connection::events() const {
+  return bus_ != nullptr ? sd_bus_get_events(bus_) : 0;
+}
+
+}  // namespace llmcore::lib
