@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "llmcore.h"
+#include "llmcore/ipc/bus_connect.h"
 #include "llmcore/ipc/dbus_names.h"
 
 namespace llmcore::lib {
@@ -71,10 +72,7 @@ Error Connection::Ensure() {
   if (address_.empty()) {
     r = sd_bus_open_system(&bus);
   } else {
-    r = sd_bus_new(&bus);
-    if (r >= 0) r = sd_bus_set_address(bus, address_.c_str());
-    if (r >= 0) r = sd_bus_set_bus_client(bus, 1);
-    if (r >= 0) r = sd_bus_start(bus);
+    r = ipc::OpenBusAtAddress(address_.c_str(), &bus);
   }
   if (r >= 0) r = sd_bus_add_match(bus, &owner_slot_, kOwnerMatch, OnOwnerChanged, this);
   if (r < 0) {

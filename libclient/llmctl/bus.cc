@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "errors.h"
+#include "llmcore/ipc/bus_connect.h"
 
 namespace llmcore::llmctl {
 namespace {
@@ -137,12 +138,7 @@ Result<BusPtr> Connect(const BusSpec& spec) {
   switch (spec.kind) {
     case BusSpec::Kind::kSystem: r = sd_bus_open_system(&raw); break;
     case BusSpec::Kind::kSession: r = sd_bus_open_user(&raw); break;
-    case BusSpec::Kind::kAddress:
-      r = sd_bus_new(&raw);
-      if (r >= 0) r = sd_bus_set_address(raw, spec.address.c_str());
-      if (r >= 0) r = sd_bus_set_bus_client(raw, 1);
-      if (r >= 0) r = sd_bus_start(raw);
-      break;
+    case BusSpec::Kind::kAddress: r = ipc::OpenBusAtAddress(spec.address.c_str(), &raw); break;
   }
   BusPtr bus(raw);
   if (r < 0) {

@@ -17,6 +17,7 @@
 #include "llmcore/driver_host/driver_library.h"
 #include "llmcore/hal/cpu_features.h"
 #include "llmcore/hal/hwloc_probe.h"
+#include "llmcore/ipc/bus_connect.h"
 #include "llmcore/ipc/dbus_names.h"
 #include "llmcore/log.h"
 #include "llmcore/service/background_pool.h"
@@ -47,10 +48,7 @@ Result<sd_bus*> ConnectBus(const std::string& which) {
   } else if (which == "session") {
     r = sd_bus_open_user(&bus);
   } else {
-    r = sd_bus_new(&bus);
-    if (r >= 0) r = sd_bus_set_address(bus, which.c_str());
-    if (r >= 0) r = sd_bus_set_bus_client(bus, 1);
-    if (r >= 0) r = sd_bus_start(bus);
+    r = ipc::OpenBusAtAddress(which.c_str(), &bus);
   }
   if (r < 0) {
     sd_bus_unref(bus);
