@@ -2,11 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <map>
 #include <stdexcept>
 
-#include "llmcore/driver_host/driver_library.h"
 #include "llmcore/gguf/reader.h"
 #include "llmcore/gguf/writer.h"
 #include "llmcore/store/model_store.h"
@@ -21,23 +19,6 @@ TempDir& Dir() {
 }
 
 }  // namespace
-
-std::shared_ptr<driver_host::DriverContext> CpuDriver() {
-  static std::shared_ptr<driver_host::DriverContext> ctx = [] {
-    auto lib = driver_host::DriverLibrary::Open(LLMCORE_TEST_CPU_DRIVER);
-    if (!lib.ok()) throw std::runtime_error(lib.status().ToString());
-    auto context = driver_host::DriverContext::Create(
-        *lib, [](llmcore_log_level level, std::string_view message) {
-          if (level <= LLMCORE_LOG_WARNING) {
-            std::fprintf(stderr, "driver log: %.*s\n", static_cast<int>(message.size()),
-                         message.data());
-          }
-        });
-    if (!context.ok()) throw std::runtime_error(context.status().ToString());
-    return *context;
-  }();
-  return ctx;
-}
 
 std::string TempFile(const std::string& name) {
   return Dir().File(name);

@@ -16,14 +16,13 @@
 #include <utility>
 #include <vector>
 
+#include "driver_test_util.h"  // CpuDriver(): the CPU driver, once per process
 #include "llmcore/driver_host/driver_context.h"
 #include "llmcore/engine/loaded_model.h"
 #include "llmcore/engine/scheduler.h"
 #include "llmcore/gguf/gguf_file.h"
 
 namespace llmcore::testing {
-
-std::shared_ptr<driver_host::DriverContext> CpuDriver();
 
 // Path of a model written by llmcore-mkmodel with `args` (once per distinct
 // args in this process, in a temporary directory).
