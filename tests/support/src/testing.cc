@@ -57,6 +57,12 @@ void WriteFileBytes(const std::string& path, const std::vector<std::byte>& bytes
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
+void WriteFileText(const std::string& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
 TempDir::TempDir() {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp ? tmp : "/tmp") + "/llmcore-test-XXXXXX";

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -17,15 +16,10 @@ namespace llmcore::config {
 namespace {
 
 using llmcore::testing::TempDir;
+using llmcore::testing::WriteFileText;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-void Write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
 
 class DropInTest : public ::testing::Test {
  protected:
@@ -46,7 +40,7 @@ TEST_F(DropInTest, NoFilesAtAllGiveTheDefaults) {
 
 TEST_F(DropInTest, DropInsWithoutAMainFileApply) {
   MakeDropInDir();
-  Write(DropIn("threads.conf"), "[Daemon]\nThreads=3\n");
+  WriteFileText(DropIn("threads.conf"), "[Daemon]\nThreads=3\n");
   std::vector<std::string> read;
   auto config = LoadDaemonConfig(Main(), &read);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
@@ -55,17 +49,17 @@ TEST_F(DropInTest, DropInsWithoutAMainFileApply) {
 }
 
 TEST_F(DropInTest, DropInsApplyAfterTheMainFileInLexicalOrder) {
-  Write(Main(), "[Daemon]\nThreads=1\nMaxTokens=100\n[Models]\nDirectory=/main\n");
+  WriteFileText(Main(), "[Daemon]\nThreads=1\nMaxTokens=100\n[Models]\nDirectory=/main\n");
   MakeDropInDir();
   // Byte order: "10-" < "20-" < "9-".
-  Write(DropIn("20-b.conf"), "[Daemon]\nThreads=20\n[Models]\nDirectory=/twenty\n");
-  Write(DropIn("10-a.conf"), "[Daemon]\nThreads=10\nMaxQueued=10\n");
-  Write(DropIn("9-c.conf"), "[Daemon]\nThreads=9\n");
+  WriteFileText(DropIn("20-b.conf"), "[Daemon]\nThreads=20\n[Models]\nDirectory=/twenty\n");
+  WriteFileText(DropIn("10-a.conf"), "[Daemon]\nThreads=10\nMaxQueued=10\n");
+  WriteFileText(DropIn("9-c.conf"), "[Daemon]\nThreads=9\n");
   // Not drop-ins: other suffixes, hidden files, a bare ".conf".
-  Write(DropIn("99-z.conf.bak"), "[Daemon]\nThreads=99\n");
-  Write(DropIn(".99-hidden.conf"), "[Daemon]\nThreads=99\n");
-  Write(DropIn(".conf"), "[Daemon]\nThreads=99\n");
-  Write(DropIn("README"), "not ini at all");
+  WriteFileText(DropIn("99-z.conf.bak"), "[Daemon]\nThreads=99\n");
+  WriteFileText(DropIn(".99-hidden.conf"), "[Daemon]\nThreads=99\n");
+  WriteFileText(DropIn(".conf"), "[Daemon]\nThreads=99\n");
+  WriteFileText(DropIn("README"), "not ini at all");
 
   std::vector<std::string> read;
   auto config = LoadDaemonConfig(Main(), &read);
@@ -79,10 +73,10 @@ TEST_F(DropInTest, DropInsApplyAfterTheMainFileInLexicalOrder) {
 }
 
 TEST_F(DropInTest, ADropInResetsAListTheMainFileFilled) {
-  Write(Main(), "[Models]\nDirectory=/srv/a\nPreload=x y\n");
+  WriteFileText(Main(), "[Models]\nDirectory=/srv/a\nPreload=x y\n");
   MakeDropInDir();
-  Write(DropIn("50-reset.conf"), "[Models]\nDirectory=\nDirectory=/srv/b\nPreload=\n");
-  Write(DropIn("60-append.conf"), "[Models]\nDirectory=/srv/c\nPreload=z\n");
+  WriteFileText(DropIn("50-reset.conf"), "[Models]\nDirectory=\nDirectory=/srv/b\nPreload=\n");
+  WriteFileText(DropIn("60-append.conf"), "[Models]\nDirectory=/srv/c\nPreload=z\n");
   auto config = LoadDaemonConfig(Main());
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_THAT(config->models.directories, ElementsAre("/srv/b", "/srv/c"));
@@ -98,10 +92,10 @@ TEST_F(DropInTest, ASymlinkToDevNullMasksADropIn) {
 }
 
 TEST_F(DropInTest, AnErrorNamesTheDropInAndItsLine) {
-  Write(Main(), "[Daemon]\nThreads=1\n");
+  WriteFileText(Main(), "[Daemon]\nThreads=1\n");
   MakeDropInDir();
-  Write(DropIn("10-ok.conf"), "[Models]\nKeepAlive=10min\n");
-  Write(DropIn("20-bad.conf"), "# fine\n\n[Models]\nKeepAlive=soon\n");
+  WriteFileText(DropIn("10-ok.conf"), "[Models]\nKeepAlive=10min\n");
+  WriteFileText(DropIn("20-bad.conf"), "# fine\n\n[Models]\nKeepAlive=soon\n");
   auto config = LoadDaemonConfig(Main());
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
@@ -124,7 +118,7 @@ TEST_F(DropInTest, AMainFileThatIsNoRegularFileIsRefused) {
 }
 
 TEST_F(DropInTest, ADropInDirectoryThatIsAFileIsRefused) {
-  Write(Main() + ".d", "");
+  WriteFileText(Main() + ".d", "");
   auto config = LoadDaemonConfig(Main());
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(config.status().message(), HasSubstr(Main() + ".d"));
@@ -133,7 +127,7 @@ TEST_F(DropInTest, ADropInDirectoryThatIsAFileIsRefused) {
 TEST_F(DropInTest, AFileOverOneMebibyteIsRefused) {
   std::string text = "[Daemon]\n";
   while (text.size() <= kMaxConfigFileBytes) text += "# padding padding padding padding\n";
-  Write(Main(), text);
+  WriteFileText(Main(), text);
   auto config = LoadDaemonConfig(Main());
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(config.status().message(), HasSubstr(Main() + ": file is larger than 1048576 bytes"));

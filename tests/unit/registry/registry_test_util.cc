@@ -7,7 +7,6 @@
 
 #include <cstddef>
 #include <filesystem>
-#include <fstream>
 #include <utility>
 
 #include "llmcore/gguf/writer.h"
@@ -79,9 +78,7 @@ void MakeDirs(const std::string& path) {
 
 void WriteText(const std::string& path, const std::string& text) {
   MakeDirs(fs::path(path).parent_path().string());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
+  ::llmcore::testing::WriteFileText(path, text);
 }
 
 void Symlink(const std::string& target, const std::string& link) {

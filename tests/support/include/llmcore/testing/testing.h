@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llmcore::testing {
@@ -19,7 +20,9 @@ std::string BinaryDir();
 std::vector<std::string> TestdataGgufFiles();
 
 std::vector<std::byte> ReadFileBytes(const std::string& path);
+// Both replace the file; they throw std::runtime_error when it cannot be written.
 void WriteFileBytes(const std::string& path, const std::vector<std::byte>& bytes);
+void WriteFileText(const std::string& path, std::string_view text);
 
 // A fresh directory under $TMPDIR, removed with its contents on destruction.
 class TempDir {
