@@ -4,6 +4,7 @@
 
 #include <map>
 #include <stdexcept>
+#include <thread>
 
 #include "llmcore/gguf/reader.h"
 #include "llmcore/gguf/writer.h"
@@ -108,6 +109,18 @@ engine::GenerationOptions Greedy(uint32_t max_tokens) {
   options.sampling.temperature = 0;
   options.max_tokens = max_tokens;
   return options;
+}
+
+engine::GenerationOptions Endless() {
+  auto options = Greedy(4096);
+  options.ignore_eos = true;
+  return options;
+}
+
+std::shared_ptr<RecordingSink> SlowSink() {
+  auto sink = std::make_shared<RecordingSink>();
+  sink->set_on_token([](size_t) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); });
+  return sink;
 }
 
 void RecordingSink::OnToken(std::string_view piece, text::TokenId token) {

@@ -92,6 +92,13 @@ class RecordingSink : public engine::RequestSink {
   std::function<void(size_t)> on_token_;
 };
 
+// A sink that slows the worker down (2 ms per token), so that a test can act
+// while a long generation is surely still running.
+std::shared_ptr<RecordingSink> SlowSink();
+// Greedy decoding that ignores end-of-generation: runs until cancelled or
+// 4096 tokens.
+engine::GenerationOptions Endless();
+
 // Submits and waits for the end (fails the test on a Submit error).
 struct Generation {
   std::vector<text::TokenId> tokens;

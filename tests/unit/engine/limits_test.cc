@@ -15,21 +15,11 @@
 namespace llmcore::engine {
 namespace {
 
+using testing::Endless;
 using testing::Generate;
 using testing::Greedy;
 using testing::RecordingSink;
-
-std::shared_ptr<RecordingSink> SlowSink() {
-  auto sink = std::make_shared<RecordingSink>();
-  sink->set_on_token([](size_t) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); });
-  return sink;
-}
-
-GenerationOptions Endless() {
-  auto options = Greedy(4096);
-  options.ignore_eos = true;
-  return options;
-}
+using testing::SlowSink;
 
 TEST(LimitsTest, FullQueuesAnswerBusy) {
   SchedulerLimits limits;

@@ -12,9 +12,11 @@
 namespace llmcore::engine {
 namespace {
 
+using testing::Endless;
 using testing::Generate;
 using testing::Greedy;
 using testing::RecordingSink;
+using testing::SlowSink;
 
 // Greedy continuation of "Once upon a time" (stories260K.expected.json).
 const std::vector<text::TokenId> kExpected = {432, 383, 286, 261, 376, 298, 315, 421, 395, 317,
@@ -27,20 +29,6 @@ void WaitForTokens(const RecordingSink& sink, size_t n) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no tokens";
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-}
-
-// A sink that slows the worker down (2 ms per token), so that a test can act
-// while a long generation is surely still running.
-std::shared_ptr<RecordingSink> SlowSink() {
-  auto sink = std::make_shared<RecordingSink>();
-  sink->set_on_token([](size_t) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); });
-  return sink;
-}
-
-GenerationOptions Endless() {
-  auto options = Greedy(4096);
-  options.ignore_eos = true;
-  return options;
 }
 
 class SessionTest : public ::testing::Test {

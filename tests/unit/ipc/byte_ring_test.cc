@@ -21,15 +21,7 @@ std::vector<uint8_t> Payload(size_t n, uint8_t seed) {
   return p;
 }
 
-class ByteRingTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto mem = RingMemory::Create({4096, 4096});
-    ASSERT_TRUE(mem.ok()) << mem.status().ToString();
-    mem_ = std::make_unique<RingMemory>(std::move(*mem));
-  }
-  std::unique_ptr<RingMemory> mem_;
-};
+class ByteRingTest : public testing::SmallRingsTest {};
 
 TEST_F(ByteRingTest, EmptyRingReadsNothing) {
   RingConsumer consumer(mem_->requests());

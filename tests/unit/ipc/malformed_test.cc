@@ -220,15 +220,7 @@ std::vector<RingRow> RequestRows() {
   };
 }
 
-class MalformedTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto mem = RingMemory::Create({4096, 4096});
-    ASSERT_TRUE(mem.ok()) << mem.status().ToString();
-    mem_ = std::make_unique<RingMemory>(std::move(*mem));
-  }
-  std::unique_ptr<RingMemory> mem_;
-};
+class MalformedTest : public testing::SmallRingsTest {};
 
 TEST_F(MalformedTest, DaemonRequestReaderNamesEveryBrokenRule) {
   for (const RingRow& row : RequestRows()) {

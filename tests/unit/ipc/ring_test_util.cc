@@ -3,8 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <utility>
 
 namespace llmcore::ipc::testing {
+
+void SmallRingsTest::SetUp() {
+  auto mem = RingMemory::Create({4096, 4096});
+  ASSERT_TRUE(mem.ok()) << mem.status().ToString();
+  mem_ = std::make_unique<RingMemory>(std::move(*mem));
+}
 
 SubmitRequest SampleTextSubmit() {
   SubmitRequest m;

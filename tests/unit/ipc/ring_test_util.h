@@ -2,7 +2,10 @@
 // peer that writes raw bytes and indices into a ring.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,6 +16,13 @@
 #include "llmcore/ipc/ring_messages.h"
 
 namespace llmcore::ipc::testing {
+
+// A fixture owning one ring segment with the smallest rings (4 KiB each).
+class SmallRingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  std::unique_ptr<RingMemory> mem_;
+};
 
 SubmitRequest SampleTextSubmit();  // every option set
 SubmitRequest SampleChatSubmit();  // no option set, three messages

@@ -14,12 +14,11 @@
 namespace llmcore::ipc {
 namespace {
 
-class WakeupTest : public ::testing::Test {
+class WakeupTest : public testing::SmallRingsTest {
  protected:
   void SetUp() override {
-    auto mem = RingMemory::Create({4096, 4096});
-    ASSERT_TRUE(mem.ok()) << mem.status().ToString();
-    mem_ = std::make_unique<RingMemory>(std::move(*mem));
+    SmallRingsTest::SetUp();
+    if (HasFatalFailure()) return;
     auto efd = CreateEventFd();
     ASSERT_TRUE(efd.ok()) << efd.status().ToString();
     efd_ = std::move(*efd);
@@ -29,7 +28,6 @@ class WakeupTest : public ::testing::Test {
     EXPECT_TRUE(n.ok());
     return n.ok() ? *n : 0;
   }
-  std::unique_ptr<RingMemory> mem_;
   UniqueFd efd_;
 };
 
