@@ -6,16 +6,10 @@
 #include <charconv>
 #include <iterator>
 
+#include "llmcore/ascii_text.h"
+
 namespace llmcore::hal {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const size_t begin = s.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  const size_t end = s.find_last_not_of(kSpace);
-  return s.substr(begin, end - begin + 1);
-}
 
 // A whole decimal number below kMaxCpus, nothing else.
 bool ParseCpuNumber(std::string_view s, int* out) {
@@ -59,10 +53,10 @@ Result<CpuSet> ParseCpuList(std::string_view text) {
   // A bitmap rather than appending: repeated or overlapping ranges in a long
   // input then cost nothing beyond kMaxCpus bits.
   std::vector<bool> present(kMaxCpus, false);
-  text = Trim(text);
+  text = TrimAsciiSpace(text);
   while (!text.empty()) {
     const size_t comma = text.find(',');
-    const std::string_view item = Trim(text.substr(0, comma));
+    const std::string_view item = TrimAsciiSpace(text.substr(0, comma));
     if (item.empty()) return BadItem(text, "empty item");
 
     int first = 0;
@@ -91,7 +85,7 @@ Result<CpuSet> ParseCpuList(std::string_view text) {
 
     if (comma == std::string_view::npos) break;
     text = text.substr(comma + 1);
-    if (Trim(text).empty()) return BadItem(item, "a comma ends the list");
+    if (TrimAsciiSpace(text).empty()) return BadItem(item, "a comma ends the list");
   }
   CpuSet out;
   for (int cpu = 0; cpu < kMaxCpus; ++cpu) {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "llmcore/ascii_text.h"
 #include "llmcore/config/daemon_config.h"
 #include "llmcore/utf8.h"
 #include "quote.h"
@@ -12,14 +13,6 @@ namespace llmcore::config::internal {
 namespace {
 
 constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
-
-std::string_view Trim(std::string_view s) {
-  constexpr std::string_view kWhitespace = " \t\r";
-  const size_t first = s.find_first_not_of(kWhitespace);
-  if (first == std::string_view::npos) return {};
-  const size_t last = s.find_last_not_of(kWhitespace);
-  return s.substr(first, last - first + 1);
-}
 
 // Offset of the first NUL byte or byte that is not part of valid UTF-8, or
 // npos.
@@ -50,7 +43,7 @@ class Tokenizer {
     if (const size_t bad = FindBadByte(raw); bad != std::string_view::npos)
       return BadByte(raw, bad);
 
-    const std::string_view line = Trim(raw);
+    const std::string_view line = TrimAsciiSpace(raw);
     if (line.empty() || line.front() == '#' || line.front() == ';') return Status::Ok();
     if (line.front() == '[') return Section(line);
     return Assignment(line);
@@ -77,7 +70,7 @@ class Tokenizer {
     if (equals == std::string_view::npos) {
       return Error(Quote(line) + " is neither an assignment (Key=Value) nor a [Section] header");
     }
-    const std::string_view key = Trim(line.substr(0, equals));
+    const std::string_view key = TrimAsciiSpace(line.substr(0, equals));
     if (key.empty()) return Error(Quote(line) + " assigns a value to no key");
     if (!in_section_) {
       return Error(fmt::format("{}: assignment outside of a section (put a [Section] header above)",
@@ -87,7 +80,7 @@ class Tokenizer {
                  .line = number_,
                  .section = section_,
                  .key = key,
-                 .value = Trim(line.substr(equals + 1))};
+                 .value = TrimAsciiSpace(line.substr(equals + 1))};
     Status status = visit_(item);
     if (!status.ok()) {
       return Located(status, fmt::format("[{}] {}: ", Shown(section_), Shown(key)));
@@ -100,12 +93,12 @@ class Tokenizer {
   Status BadByte(std::string_view raw, size_t offset) {
     const std::string what = raw[offset] == '\0' ? "NUL byte" : "invalid UTF-8";
     const std::string where = fmt::format("{} at column {}", what, offset + 1);
-    const std::string_view head = Trim(raw.substr(0, offset));
+    const std::string_view head = TrimAsciiSpace(raw.substr(0, offset));
     const size_t equals = head.find('=');
     const bool is_value = !head.empty() && head.front() != '#' && head.front() != ';' &&
                           head.front() != '[' && equals != std::string_view::npos && in_section_;
     if (is_value) {
-      const std::string_view key = Trim(head.substr(0, equals));
+      const std::string_view key = TrimAsciiSpace(head.substr(0, equals));
       if (!key.empty()) {
         return Error(fmt::format("[{}] {}: {} in the value", Shown(section_), Shown(key), where));
       }
