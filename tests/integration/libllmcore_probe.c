@@ -51,6 +51,23 @@ static llmcore_session* open_session(const char* model) {
   return session;
 }
 
+/* Greedy decoding that ignores end-of-generation: long enough to act while
+ * it still runs. */
+static llmcore_generate_options endless(void) {
+  llmcore_generate_options options = greedy(2000);
+  options.ignore_eos = 1;
+  return options;
+}
+
+/* Submits `prompt` with endless() options on `session` (exits on failure). */
+static llmcore_stream* submit_endless(llmcore_session* session, const char* prompt) {
+  llmcore_generate_options options = endless();
+  llmcore_stream* stream = NULL;
+  int status = llmcore_session_submit(session, prompt, &options, &stream);
+  if (status != LLMCORE_OK) fail(status, llmcore_session_last_error(session));
+  return stream;
+}
+
 static int append_piece(const char* piece, size_t length, uint32_t token, void* user_data) {
   (void)token;
   (void)length;
@@ -202,11 +219,8 @@ static int cmd_two(char** argv) {
 
 static int cmd_cancel(char** argv) {
   llmcore_session* session = open_session(argv[1]);
-  llmcore_generate_options options = greedy(2000);
-  options.ignore_eos = 1;
-  llmcore_stream* stream = NULL;
-  int status = llmcore_session_submit(session, argv[0], &options, &stream);
-  if (status != LLMCORE_OK) fail(status, llmcore_session_last_error(session));
+  llmcore_stream* stream = submit_endless(session, argv[0]);
+  int status = LLMCORE_OK;
   int pieces = 0;
   while (pieces < 3) {
     const char* piece = NULL;
@@ -226,6 +240,7 @@ static int cmd_cancel(char** argv) {
   llmcore_stream_free(stream);
 
   int count = 0;
+  llmcore_generate_options options = endless();
   llmcore_stats_init(&stats);
   status = llmcore_session_generate(session, argv[0], &options, cancel_after_three, &count, NULL,
                                     &stats);
@@ -254,8 +269,7 @@ static int count_piece(const char* piece, size_t length, uint32_t token, void* u
 
 static void* generate_thread(void* data) {
   threaded* t = data;
-  llmcore_generate_options options = greedy(2000);
-  options.ignore_eos = 1;
+  llmcore_generate_options options = endless();
   llmcore_stats_init(&t->stats);
   t->status =
       llmcore_session_generate(t->session, t->prompt, &options, count_piece, t, NULL, &t->stats);
@@ -284,13 +298,9 @@ static int cmd_thread_cancel(char** argv) {
 
 static int cmd_restart(char** argv) {
   llmcore_session* session = open_session(argv[1]);
-  llmcore_generate_options options = greedy(2000);
-  options.ignore_eos = 1;
-  llmcore_stream* stream = NULL;
-  int status = llmcore_session_submit(session, argv[0], &options, &stream);
-  if (status != LLMCORE_OK) fail(status, llmcore_session_last_error(session));
+  llmcore_stream* stream = submit_endless(session, argv[0]);
   const char* piece = NULL;
-  status = llmcore_stream_next(stream, 30000, &piece, NULL);
+  int status = llmcore_stream_next(stream, 30000, &piece, NULL);
   if (status != LLMCORE_OK) fail(status, llmcore_stream_last_error(stream));
   printf("STREAMING\n");
   fflush(stdout);
