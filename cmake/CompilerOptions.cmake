@@ -22,3 +22,13 @@ if(LLMCORE_FUZZ)
   # libFuzzer's main (tests/fuzz).
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
+
+# For the static libraries that also go into libllmcore.so: UBSan's vptr and
+# function checks need its C++ runtime, which a C program linking the library
+# does not get. These libraries define no class hierarchies of their own, so
+# the checks that remain (everything else UBSan does) lose nothing.
+function(llmcore_linkable_from_c target)
+  if(LLMCORE_SANITIZE)
+    target_compile_options(${target} PRIVATE -fno-sanitize=vptr,function)
+  endif()
+endfunction()

@@ -46,7 +46,7 @@ bool IsKnownStopReason(uint32_t code) {
 }
 
 bool IsKnownErrorCode(uint32_t code) {
-  return code >= kRingErrorInvalidArgument && code <= kRingErrorProtocolViolation;
+  return code >= kRingErrorInvalidArgument && code <= kRingErrorLoadFailed;
 }
 
 Status CheckText(std::string_view field, std::string_view bytes, uint64_t max_bytes,

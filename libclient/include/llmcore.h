@@ -160,12 +160,13 @@ LLMCORE_API void llmcore_client_free(llmcore_client* client);
 LLMCORE_API const char* llmcore_client_last_error(llmcore_client* client);
 
 /* For an application's own event loop (GLib, Qt, sd-event): the file
- * descriptor to watch and the poll() events to watch it for (POLLIN, plus
- * POLLOUT while the library has data to send). Watch it, and call
+ * descriptor to watch and the poll() events to watch it for (POLLIN). It is
+ * one descriptor for everything the client waits for (the bus connection and
+ * every session's shared-memory ring) and stays the same for the client's
+ * whole life, reconnections included. Watch it, and call
  * llmcore_client_process() when it is ready; then llmcore_stream_next() with
- * a timeout of 0 returns what arrived. The descriptor changes after a
- * reconnection: read it again after each llmcore_client_process(). Negative
- * status when not connected. */
+ * a timeout of 0 returns what arrived. The library owns it: do not close it.
+ * Negative status when the daemon cannot be reached. */
 LLMCORE_API int llmcore_client_get_fd(llmcore_client* client);
 LLMCORE_API int llmcore_client_get_events(llmcore_client* client);
 

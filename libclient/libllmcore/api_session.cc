@@ -31,8 +31,8 @@ Error EnsureOpen(llmcore_session* session, std::unique_lock<std::mutex>& lock) {
   if (!error.ok()) return error;
   const uint64_t epoch = connection.epoch();
   std::unique_ptr<llmcore::lib::SessionTransport> transport;
-  error = llmcore::lib::OpenDbusSession(connection, lock, session->model, session->context_length,
-                                        session, &transport);
+  error = llmcore::lib::OpenSession(connection, lock, session->model, session->context_length,
+                                    session, &transport);
   if (!error.ok()) return error;
   session->transport = std::move(transport);
   session->epoch = epoch;

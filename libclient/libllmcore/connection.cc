@@ -1,8 +1,10 @@
 #include "connection.h"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -147,14 +149,70 @@ Error Connection::Call(std::unique_lock<std::mutex>& lock, sd_bus_message* call,
 }
 
 Error Connection::Process() {
+  // Rings first: their events need no bus. A copy, since a dispatch may end
+  // a ring's session.
+  const std::vector<WakeSource*> sources = sources_;
+  for (WakeSource* source : sources) {
+    if (std::find(sources_.begin(), sources_.end(), source) != sources_.end()) source->Dispatch();
+  }
   if (bus_ == nullptr) return Error::Ok();
   for (;;) {
     const int r = sd_bus_process(bus_, nullptr);
     if (r < 0 || sd_bus_is_open(bus_) <= 0) {
       Drop();
+      SyncEpoll();
       return Error{LLMCORE_ERROR_INTERRUPTED, kInterruptedMessage};
     }
-    if (r == 0) return Error::Ok();
+    if (r == 0) break;
+  }
+  SyncEpoll();
+  return Error::Ok();
+}
+
+void Connection::AddWakeSource(WakeSource* source) {
+  sources_.push_back(source);
+  if (epoll_) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.ptr = source;
+    epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, source->wake_fd(), &event);
+  }
+}
+
+void Connection::RemoveWakeSource(WakeSource* source) {
+  sources_.erase(std::remove(sources_.begin(), sources_.end(), source), sources_.end());
+  if (epoll_) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, source->wake_fd(), nullptr);
+}
+
+void Connection::SyncEpoll() {
+  if (!epoll_) return;
+  const int bus_fd = bus_ != nullptr ? sd_bus_get_fd(bus_) : -1;
+  uint32_t wanted = 0;
+  if (bus_fd >= 0) {
+    const int events = sd_bus_get_events(bus_);
+    if (events & POLLIN) wanted |= EPOLLIN;
+    if (events & POLLOUT) wanted |= EPOLLOUT;
+  }
+  if (bus_fd != epoll_bus_fd_) {
+    // A closed fd leaves an epoll set by itself; a reused number must not
+    // stay registered with old events.
+    if (epoll_bus_fd_ >= 0) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, epoll_bus_fd_, nullptr);
+    epoll_bus_fd_ = -1;
+    epoll_bus_events_ = 0;
+    if (bus_fd >= 0) {
+      epoll_event event{};
+      event.events = wanted;
+      if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, bus_fd, &event) == 0) {
+        epoll_bus_fd_ = bus_fd;
+        epoll_bus_events_ = wanted;
+      }
+    }
+    return;
+  }
+  if (bus_fd >= 0 && wanted != epoll_bus_events_) {
+    epoll_event event{};
+    event.events = wanted;
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, bus_fd, &event) == 0) epoll_bus_events_ = wanted;
   }
 }
 
@@ -168,23 +226,42 @@ void Connection::WaitOnce(std::unique_lock<std::mutex>& lock, int timeout_ms) {
     const uint64_t ms = until <= now ? 0 : (until - now + 999) / 1000;
     if (ms < uint64_t(wait_ms)) wait_ms = int(ms);
   }
-  pollfd pfd{};
-  pfd.fd = sd_bus_get_fd(bus_);
-  pfd.events = short(sd_bus_get_events(bus_));
-  if (pfd.fd < 0) return;
-  sd_bus* held = sd_bus_ref(bus_);  // the fd stays valid while we poll it
+  std::vector<pollfd> fds(1 + sources_.size());
+  fds[0].fd = sd_bus_get_fd(bus_);
+  fds[0].events = short(sd_bus_get_events(bus_));
+  if (fds[0].fd < 0) return;
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    fds[i + 1].fd = sources_[i]->wake_fd();
+    fds[i + 1].events = POLLIN;
+  }
+  // The bus's fd stays valid while we poll (the bus is referenced); a ring's
+  // eventfd that another thread closes meanwhile only ends the poll early.
+  sd_bus* held = sd_bus_ref(bus_);
   lock.unlock();
-  poll(&pfd, 1, wait_ms);
+  poll(fds.data(), fds.size(), wait_ms);
   lock.lock();
   sd_bus_unref(held);
 }
 
-int Connection::fd() const {
-  return bus_ != nullptr ? sd_bus_get_fd(bus_) : -1;
+int Connection::fd() {
+  if (!epoll_) {
+    UniqueFd created(epoll_create1(EPOLL_CLOEXEC));
+    if (!created) return -1;
+    epoll_ = std::move(created);
+    for (WakeSource* source : sources_) {
+      epoll_event event{};
+      event.events = EPOLLIN;
+      event.data.ptr = source;
+      epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, source->wake_fd(), &event);
+    }
+  }
+  SyncEpoll();
+  return epoll_.get();
 }
 
-int Connection::events() const {
-  return bus_ != nullptr ? sd_bus_get_events(bus_) : 0;
+int Connection::events() {
+  SyncEpoll();
+  return POLLIN;
 }
 
 }  // namespace llmcore::lib

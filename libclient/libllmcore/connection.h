@@ -19,10 +19,24 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
+#include "llmcore/unique_fd.h"
 #include "status.h"
 
 namespace llmcore::lib {
+
+// Something besides the bus that brings events for this client: a session's
+// ring. Its wake fd is polled with the bus; Dispatch() runs inside
+// Connection::Process() with the mutex held and must not block.
+class WakeSource {
+ public:
+  virtual int wake_fd() const = 0;
+  virtual void Dispatch() = 0;
+
+ protected:
+  ~WakeSource() = default;
+};
 
 class Connection {
  public:
@@ -62,12 +76,21 @@ class Connection {
   // queued are dispatched soon. The mutex is released while waiting.
   void WaitOnce(std::unique_lock<std::mutex>& lock, int timeout_ms);
 
-  // For an application's event loop: -1 / 0 when not connected.
-  int fd() const;
-  int events() const;
+  // Registers a source until RemoveWakeSource (before it is destroyed).
+  void AddWakeSource(WakeSource* source);
+  void RemoveWakeSource(WakeSource* source);
+
+  // For an application's event loop: one epoll fd that is readable when the
+  // bus or any ring has something (it stays the same across reconnections),
+  // and POLLIN. -1 when it cannot be made.
+  int fd();
+  int events();
 
  private:
   void Drop();
+  // Brings the epoll set up to date with the bus's fd and the events sd-bus
+  // waits for.
+  void SyncEpoll();
   static int OnOwnerChanged(sd_bus_message* m, void* userdata, sd_bus_error* error);
 
   std::mutex mutex_;
@@ -76,6 +99,10 @@ class Connection {
   sd_bus* bus_ = nullptr;
   sd_bus_slot* owner_slot_ = nullptr;
   uint64_t epoch_ = 0;
+  std::vector<WakeSource*> sources_;
+  UniqueFd epoll_;
+  int epoll_bus_fd_ = -1;
+  uint32_t epoll_bus_events_ = 0;
 };
 
 }  // namespace llmcore::lib

@@ -78,19 +78,7 @@ class DbusSession final : public SessionTransport {
     return error;
   }
 
-  void Close() override {
-    sd_bus* bus = connection_.bus();
-    if (bus == nullptr) return;
-    sd_bus_message* raw = nullptr;
-    if (sd_bus_message_new_method_call(bus, &raw, ipc::kBusName, path_.c_str(),
-                                       ipc::kSessionInterface, "Close") < 0) {
-      return;
-    }
-    MessagePtr call(raw);
-    sd_bus_message_set_expect_reply(call.get(), 0);
-    sd_bus_send(bus, call.get(), nullptr);
-    sd_bus_flush(bus);
-  }
+  void Close() override { CloseDaemonSession(connection_, path_); }
 
  private:
   static int OnToken(sd_bus_message* m, void* userdata, sd_bus_error*) {
@@ -130,9 +118,22 @@ class DbusSession final : public SessionTransport {
 
 }  // namespace
 
-Error OpenDbusSession(Connection& connection, std::unique_lock<std::mutex>& lock,
-                      const std::string& model, uint32_t context_length, StreamSink* sink,
-                      std::unique_ptr<SessionTransport>* out) {
+void CloseDaemonSession(Connection& connection, const std::string& path) {
+  sd_bus* bus = connection.bus();
+  if (bus == nullptr) return;
+  sd_bus_message* raw = nullptr;
+  if (sd_bus_message_new_method_call(bus, &raw, ipc::kBusName, path.c_str(), ipc::kSessionInterface,
+                                     "Close") < 0) {
+    return;
+  }
+  MessagePtr call(raw);
+  sd_bus_message_set_expect_reply(call.get(), 0);
+  sd_bus_send(bus, call.get(), nullptr);
+  sd_bus_flush(bus);
+}
+
+Error CreateDaemonSession(Connection& connection, std::unique_lock<std::mutex>& lock,
+                          const std::string& model, uint32_t context_length, DaemonSession* out) {
   sd_bus_message* raw = nullptr;
   Error error = connection.NewCall(ipc::kObjectPath, ipc::kManagerInterface, "CreateSession", &raw);
   MessagePtr call(raw);
@@ -153,8 +154,15 @@ Error OpenDbusSession(Connection& connection, std::unique_lock<std::mutex>& lock
     return Error{LLMCORE_ERROR_PROTOCOL, "CreateSession answered no object path"};
   }
   const char* sender = sd_bus_message_get_sender(reply.get());
-  auto session = std::make_unique<DbusSession>(connection, path, sender ? sender : "", sink);
-  error = session->Subscribe();
+  out->path = path;
+  out->daemon = sender ? sender : "";
+  return Error::Ok();
+}
+
+Error OpenDbusSession(Connection& connection, const DaemonSession& created, StreamSink* sink,
+                      std::unique_ptr<SessionTransport>* out) {
+  auto session = std::make_unique<DbusSession>(connection, created.path, created.daemon, sink);
+  Error error = session->Subscribe();
   if (!error.ok()) {
     session->Close();
     return error;

@@ -40,6 +40,7 @@ Stats StatsFromDict(const Dict& dict) {
 
 Error OutcomeOf(const Stats& stats) {
   if (stats.values.stop_reason == LLMCORE_STOP_ERROR) {
+    if (stats.error_code != 0) return Error{stats.error_code, stats.error};
     return Error{
         LLMCORE_ERROR_FAILED,
         "Failed: " + (stats.error.empty() ? std::string("the request failed") : stats.error)};

@@ -1,8 +1,8 @@
 // The streaming transport of a session: how requests reach the daemon and
-// how their pieces come back. This version has one, over D-Bus (the
-// session's Submit/Cancel/Close methods and its unicast Token/Finished
-// signals); a shared-memory ring transport plugs in behind the same
-// interface.
+// how their pieces come back. Two exist: the session's shared-memory ring
+// (ipc/RING.md; what OpenSession picks) and plain D-Bus (the session's
+// Submit/Cancel/Close methods and its unicast Token/Finished signals), used
+// when the daemon offers no ring.
 //
 // Threading: every member is called with the client's mutex held (passed as
 // `lock` where the call waits for the daemon and releases it meanwhile); the
@@ -55,10 +55,33 @@ class SessionTransport {
   virtual void Close() = 0;
 };
 
-// Creates a session in the daemon (CreateSession) and subscribes to its
-// signals, sent only by the daemon's unique name to this connection.
-Error OpenDbusSession(Connection& connection, std::unique_lock<std::mutex>& lock,
-                      const std::string& model, uint32_t context_length, StreamSink* sink,
+// A session object in the daemon.
+struct DaemonSession {
+  std::string path;
+  std::string daemon;  // the daemon's unique bus name
+};
+
+// CreateSession.
+Error CreateDaemonSession(Connection& connection, std::unique_lock<std::mutex>& lock,
+                          const std::string& model, uint32_t context_length, DaemonSession* out);
+// Session.Close, sent without waiting for the answer.
+void CloseDaemonSession(Connection& connection, const std::string& path);
+
+// Streams through D-Bus signals, sent only by the daemon's unique name to
+// this connection.
+Error OpenDbusSession(Connection& connection, const DaemonSession& created, StreamSink* sink,
                       std::unique_ptr<SessionTransport>* out);
+
+// Streams through the session's ring (Session.OpenRing). UNSUPPORTED when
+// the daemon has no OpenRing; the session is left open then.
+Error OpenRingSession(Connection& connection, std::unique_lock<std::mutex>& lock,
+                      const DaemonSession& created, StreamSink* sink,
+                      std::unique_ptr<SessionTransport>* out);
+
+// Creates a session and its transport: a ring, or D-Bus signals when the
+// daemon offers no ring.
+Error OpenSession(Connection& connection, std::unique_lock<std::mutex>& lock,
+                  const std::string& model, uint32_t context_length, StreamSink* sink,
+                  std::unique_ptr<SessionTransport>* out);
 
 }  // namespace llmcore::lib

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -103,6 +104,39 @@ Result<BusSpec> ParseBusSpec(std::string_view text) {
   return BusSpec{BusSpec::Kind::kAddress, std::string(text)};
 }
 
+Result<std::string> ClientBusAddress(const BusSpec& spec) {
+  switch (spec.kind) {
+    case BusSpec::Kind::kSystem: return std::string();
+    case BusSpec::Kind::kAddress: return spec.address;
+    case BusSpec::Kind::kSession: break;
+  }
+  // sd-bus's own rule for the user bus (bus_set_address_user).
+  // Never "": to libllmcore that would mean the system bus.
+  if (const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS"); address && *address) {
+    return std::string(address);
+  }
+  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime) {
+    return "unix:path=" + EscapeBusAddressValue(runtime) + "/bus";
+  }
+  return Status(StatusCode::kUnavailable,
+                "cannot connect to the session bus: neither DBUS_SESSION_BUS_ADDRESS nor "
+                "XDG_RUNTIME_DIR is set");
+}
+
+std::string EscapeBusAddressValue(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const bool plain = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                       std::string_view("-_/.\\*").find(c) != std::string_view::npos;
+    if (plain) {
+      out += c;
+    } else {
+      out += fmt::format("%{:02x}", static_cast<unsigned char>(c));
+    }
+  }
+  return out;
+}
+
 Status SdBusFailure(int r, std::string_view what) {
   return Status(StatusCode::kIoError, fmt::format("{}: {}", what, std::strerror(-r)));
 }
@@ -181,8 +215,7 @@ Result<MessagePtr> GetManagerProperty(sd_bus* bus, const char* name, const char*
   return reply;
 }
 
-Status DispatchUntil(sd_bus* bus, const std::function<bool()>& done, int wake_fd,
-                     const std::function<void()>& on_wake) {
+Status DispatchUntil(sd_bus* bus, const std::function<bool()>& done) {
   while (!done()) {
     int r = sd_bus_process(bus, nullptr);
     if (r < 0) return ConnectionLost(r);
@@ -194,13 +227,11 @@ Status DispatchUntil(sd_bus* bus, const std::function<bool()>& done, int wake_fd
     r = sd_bus_get_timeout(bus, &deadline);
     if (r < 0) return ConnectionLost(r);
 
-    pollfd fds[2] = {{sd_bus_get_fd(bus), static_cast<short>(events), 0}, {wake_fd, POLLIN, 0}};
-    const nfds_t count = wake_fd >= 0 ? 2 : 1;
-    if (::poll(fds, count, PollTimeoutMs(deadline)) < 0) {
+    pollfd fd = {sd_bus_get_fd(bus), static_cast<short>(events), 0};
+    if (::poll(&fd, 1, PollTimeoutMs(deadline)) < 0) {
       if (errno == EINTR) continue;
       return SdBusFailure(-errno, "waiting for the bus");
     }
-    if (count == 2 && (fds[1].revents & POLLIN) != 0 && on_wake) on_wake();
   }
   return Status::Ok();
 }

@@ -53,6 +53,17 @@ struct BusSpec {
 // address ("transport:key=value,...").
 Result<BusSpec> ParseBusSpec(std::string_view text);
 
+// The bus as libllmcore's llmcore_connect_params.address names it: "" for
+// the system bus (the library then opens it the way sd_bus_open_system does,
+// DBUS_SYSTEM_BUS_ADDRESS included), the address itself, or for the session
+// bus what sd_bus_open_user would connect to: $DBUS_SESSION_BUS_ADDRESS, else
+// unix:path=$XDG_RUNTIME_DIR/bus. kUnavailable (exit 4) when neither is set.
+Result<std::string> ClientBusAddress(const BusSpec& spec);
+
+// `text` escaped as the value of a D-Bus address ("/run/user/1 x" ->
+// "/run/user/1%20x"): bytes other than [-0-9A-Za-z_/.\*] become %XX.
+std::string EscapeBusAddressValue(std::string_view text);
+
 // Connects as a bus client. Interactive authorization is allowed, so that a
 // polkit agent may ask the person at the terminal.
 Result<BusPtr> Connect(const BusSpec& spec);
@@ -96,9 +107,7 @@ Result<MessagePtr> Call(sd_bus* bus, sd_bus_message* call,
 Result<MessagePtr> GetManagerProperty(sd_bus* bus, const char* name, const char* signature);
 
 // Runs sd-bus callbacks (matches, asynchronous replies) until done() is true.
-// While waiting, a readable `wake_fd` (>= 0) runs on_wake(), which must make
-// it unreadable again (read what woke it). Fails when the connection breaks.
-Status DispatchUntil(sd_bus* bus, const std::function<bool()>& done, int wake_fd = -1,
-                     const std::function<void()>& on_wake = {});
+// Fails when the connection breaks.
+Status DispatchUntil(sd_bus* bus, const std::function<bool()>& done);
 
 }  // namespace llmcore::llmctl

@@ -1,6 +1,7 @@
-// The commands of llmctl. Each runs on a connected bus, prints its output on
-// stdout (text, or JSON with --json) and any failure on stderr, and returns
-// the exit status (errors.h).
+// The commands of llmctl. Each runs on a connected bus (run connects through
+// libllmcore instead, to the bus of line.bus), prints its output on stdout
+// (text, or JSON with --json) and any failure on stderr, and returns the exit
+// status (errors.h).
 //
 // Output formats: format.h and hardware_format.h; libclient/README.md
 // documents them.
@@ -22,7 +23,7 @@ int UnloadModelCommand(sd_bus* bus, const CommandLine& line);   // unload MODEL
 int LoadedModelsCommand(sd_bus* bus, const CommandLine& line);  // ps
 int HardwareCommand(sd_bus* bus, const CommandLine& line);      // hw
 int StatusCommand(sd_bus* bus, const CommandLine& line);        // status [MODEL]
-int RunCommand(sd_bus* bus, const CommandLine& line);           // run MODEL [PROMPT]
+int RunCommand(const CommandLine& line);                        // run MODEL [PROMPT]
 
 // Writes text, or JSON (indented, invalid UTF-8 replaced) and a newline, to stdout.
 void PrintText(const std::string& text);

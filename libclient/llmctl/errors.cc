@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "llmcore.h"
 #include "llmcore/ipc/dbus_names.h"
 
 namespace llmcore::llmctl {
@@ -69,6 +70,30 @@ Status StatusFromBusError(std::string_view name, std::string_view message) {
     text += message;
   }
   return Status(CodeForName(name), std::move(text));
+}
+
+Status StatusFromLibrary(int code, std::string_view message) {
+  StatusCode status_code = StatusCode::kInternal;
+  switch (code) {
+    case LLMCORE_ERROR_INVALID_ARGUMENT: status_code = StatusCode::kInvalidArgument; break;
+    case LLMCORE_ERROR_MODEL_NOT_FOUND:
+    case LLMCORE_ERROR_MODEL_NOT_LOADED:
+    case LLMCORE_ERROR_NO_SUCH_SESSION: status_code = StatusCode::kNotFound; break;
+    case LLMCORE_ERROR_BUSY:
+    case LLMCORE_ERROR_NO_MEMORY: status_code = StatusCode::kResourceExhausted; break;
+    case LLMCORE_ERROR_ACCESS_DENIED: status_code = StatusCode::kPermissionDenied; break;
+    case LLMCORE_ERROR_LOAD_FAILED:
+    case LLMCORE_ERROR_PROTOCOL: status_code = StatusCode::kCorrupt; break;
+    case LLMCORE_ERROR_UNSUPPORTED: status_code = StatusCode::kUnsupported; break;
+    case LLMCORE_ERROR_SHUTTING_DOWN: status_code = StatusCode::kCancelled; break;
+    case LLMCORE_ERROR_INTERRUPTED:
+      return Status(StatusCode::kUnavailable, "Disconnected: the daemon left the bus");
+    case LLMCORE_ERROR_DAEMON_UNAVAILABLE: status_code = StatusCode::kUnavailable; break;
+    case LLMCORE_ERROR_TIMEOUT: status_code = StatusCode::kIoError; break;
+    default: break;  // FAILED, and codes of a newer library
+  }
+  return Status(status_code,
+                message.empty() ? std::string(llmcore_error_message(code)) : std::string(message));
 }
 
 int ExitStatusFor(const Status& status) {

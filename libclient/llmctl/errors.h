@@ -1,4 +1,5 @@
-// How llmctl fails: its exit statuses, and how D-Bus errors become a Status.
+// How llmctl fails: its exit statuses, and how D-Bus errors and libllmcore's
+// status codes become a Status.
 //
 // Exit statuses (stable; listed in `llmctl --help` and libclient/README.md):
 //   0  success
@@ -43,6 +44,16 @@ std::string_view ShortErrorName(std::string_view name);
 // other llmcore errors, kIoError for names of other parties. Only
 // kPermissionDenied and kUnavailable matter to the exit status.
 Status StatusFromBusError(std::string_view name, std::string_view message);
+
+// A libllmcore failure (a negative llmcore_status) as a Status. `message` is
+// the failing handle's last error, which for the daemon's named errors
+// already reads "<short name>: <message>" ("Busy: ..."), and is kept as it
+// is; "" gives the code's own text (llmcore_error_message). Codes follow the
+// same rule as StatusFromBusError: ACCESS_DENIED is kPermissionDenied,
+// DAEMON_UNAVAILABLE kUnavailable, and so is INTERRUPTED (the daemon left the
+// bus or the connection broke while run waited; its message becomes
+// "Disconnected: the daemon left the bus").
+Status StatusFromLibrary(int code, std::string_view message);
 
 // 0 for ok, 5 for kPermissionDenied, 4 for kUnavailable, 1 for anything else.
 // (2, 3 and 130 are decided by the command line and the commands themselves.)

@@ -20,12 +20,14 @@ namespace {
 using llmcore::llmctl::CommandLine;
 
 int Dispatch(const CommandLine& line) {
+  // run is a client of libllmcore, which opens its own connection.
+  if (line.command == "run") return llmcore::llmctl::RunCommand(line);
   using Command = int (*)(sd_bus*, const CommandLine&);
   static const std::map<std::string, Command> kCommands = {
       {"list", llmcore::llmctl::ListModelsCommand}, {"info", llmcore::llmctl::ModelInfoCommand},
       {"load", llmcore::llmctl::LoadModelCommand},  {"unload", llmcore::llmctl::UnloadModelCommand},
       {"ps", llmcore::llmctl::LoadedModelsCommand}, {"hw", llmcore::llmctl::HardwareCommand},
-      {"status", llmcore::llmctl::StatusCommand},   {"run", llmcore::llmctl::RunCommand},
+      {"status", llmcore::llmctl::StatusCommand},
   };
   const auto command = kCommands.find(line.command);
   if (command == kCommands.end()) {

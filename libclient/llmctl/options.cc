@@ -48,24 +48,22 @@ const char* OptionSignature(const OptionValue& value) {
   return kSignatures[value.index()];
 }
 
-OptionList GenerationOptions(const GenerationFlags& flags) {
-  OptionList out;
-  if (flags.max_tokens) out.emplace_back("max_tokens", *flags.max_tokens);
-  if (flags.temperature) out.emplace_back("temperature", *flags.temperature);
-  if (flags.top_k) out.emplace_back("top_k", *flags.top_k);
-  if (flags.top_p) out.emplace_back("top_p", *flags.top_p);
-  if (flags.min_p) out.emplace_back("min_p", *flags.min_p);
-  if (flags.repeat_penalty) out.emplace_back("repeat_penalty", *flags.repeat_penalty);
-  if (flags.seed) out.emplace_back("seed", *flags.seed);
-  if (!flags.stop.empty()) out.emplace_back("stop", flags.stop);
-  if (flags.ignore_eos) out.emplace_back("ignore_eos", true);
-  return out;
-}
-
-OptionList SessionOptions(std::optional<uint32_t> context_length) {
-  OptionList out;
-  if (context_length) out.emplace_back("context_length", *context_length);
-  return out;
+GenerateOptions::GenerateOptions(const GenerationFlags& flags) {
+  llmcore_generate_default_options(&options_);
+  if (flags.max_tokens) options_.max_tokens = *flags.max_tokens;
+  if (flags.temperature) options_.temperature = *flags.temperature;
+  if (flags.top_k) options_.top_k = *flags.top_k;
+  if (flags.top_p) options_.top_p = *flags.top_p;
+  if (flags.min_p) options_.min_p = *flags.min_p;
+  if (flags.repeat_penalty) options_.repeat_penalty = *flags.repeat_penalty;
+  if (flags.seed) {
+    options_.has_seed = 1;
+    options_.seed = *flags.seed;
+  }
+  for (const std::string& stop : flags.stop) stop_.push_back(stop.c_str());
+  options_.stop = stop_.empty() ? nullptr : stop_.data();
+  options_.stop_count = stop_.size();
+  options_.ignore_eos = flags.ignore_eos ? 1 : 0;
 }
 
 OptionList LoadOptions(bool pin) {

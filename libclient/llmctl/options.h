@@ -1,9 +1,11 @@
-// The "a{sv}" option dictionaries llmctl sends, built from its command line.
+// The options llmctl passes on from its command line: the "a{sv}"
+// dictionary of LoadModel, and run's generation options as libllmcore's
+// llmcore_generate_options.
 //
 // Only what the person gave is sent: an option left out is left to the
 // daemon's default (ipc/dbus/org.llmcore.Core1.xml lists keys, types and
-// defaults). Values are passed on unchanged; the daemon checks their ranges
-// and names the offending key when it refuses one.
+// defaults). Values are passed on unchanged; libllmcore and the daemon check
+// their ranges and name the offending key when they refuse one.
 //
 // Thread safety: values and pure functions.
 #pragma once
@@ -17,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "llmcore.h"
 #include "llmcore/status.h"
 
 namespace llmcore::llmctl {
@@ -42,13 +45,22 @@ struct GenerationFlags {
   bool ignore_eos = false;               // --ignore-eos
 };
 
-// Options of Submit / SubmitChat, in the order of the interface description:
-// max_tokens u, temperature d, top_k i, top_p d, min_p d, repeat_penalty d,
-// seed t, stop as, ignore_eos b.
-OptionList GenerationOptions(const GenerationFlags& flags);
+// The options of run's requests: llmcore_generate_default_options() (every
+// option unset: the daemon's default) with the flags given set. The stop
+// strings' pointers point into `flags`, which must outlive this object (and
+// is why it is neither copied nor moved).
+class GenerateOptions {
+ public:
+  explicit GenerateOptions(const GenerationFlags& flags);
+  GenerateOptions(const GenerateOptions&) = delete;
+  GenerateOptions& operator=(const GenerateOptions&) = delete;
 
-// Options of CreateSession: context_length u when given.
-OptionList SessionOptions(std::optional<uint32_t> context_length);
+  const llmcore_generate_options* get() const { return &options_; }
+
+ private:
+  std::vector<const char*> stop_;
+  llmcore_generate_options options_;
+};
 
 // Options of LoadModel: pin b when asked for.
 OptionList LoadOptions(bool pin);

@@ -1,4 +1,5 @@
-// run: one prompt (argument or stdin) or an interactive chat on a terminal.
+// run: one prompt (argument or stdin) or an interactive chat on a terminal,
+// in a session of libllmcore (session.h).
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,21 +19,21 @@ namespace {
 // What a finished request means for llmctl: a Status for the stop reasons
 // that are failures ("error", "shutdown", a cancel nobody here asked for).
 Status OutcomeStatus(const Outcome& outcome) {
-  if (outcome.stop_reason == "error") {
-    const auto error = outcome.stats.find("error");
-    const std::string message = error != outcome.stats.end() && error->is_string()
-                                    ? error->get<std::string>()
-                                    : "generation failed";
-    return Status(StatusCode::kInternal, "Failed: " + message);
+  switch (outcome.stop_reason) {
+    case LLMCORE_STOP_ERROR:
+      return outcome.failure.ok() ? Status(StatusCode::kInternal, "Failed: generation failed")
+                                  : outcome.failure;
+    case LLMCORE_STOP_SHUTDOWN:
+      return Status(StatusCode::kCancelled, "ShuttingDown: the daemon stopped while generating");
+    case LLMCORE_STOP_CANCELLED:
+      if (!outcome.cancel_sent) {
+        return Status(StatusCode::kCancelled,
+                      "Cancelled: the daemon cancelled the request (was the model unloaded?)");
+      }
+      break;
+    default: break;
   }
-  if (outcome.stop_reason == "shutdown") {
-    return Status(StatusCode::kCancelled, "ShuttingDown: the daemon stopped while generating");
-  }
-  if (outcome.stop_reason == "cancelled" && !outcome.cancel_sent) {
-    return Status(StatusCode::kCancelled,
-                  "Cancelled: the daemon cancelled the request (was the model unloaded?)");
-  }
-  return Status::Ok();
+  return outcome.failure;
 }
 
 void PrintStats(const CommandLine& line, const Outcome& outcome) {
@@ -68,19 +69,20 @@ int RunOnce(Session& session, const CommandLine& line, const std::string& text,
       std::fflush(stdout);
     }
   };
-  auto outcome =
-      session.Generate(prompt, GenerationOptions(line.generation), on_piece, &interrupts);
+  const GenerateOptions options(line.generation);
+  auto outcome = session.Generate(prompt, options, on_piece, &interrupts);
   if (!line.json) PrintText("\n");
   if (!outcome.ok()) return PrintFailure(outcome.status());
   if (line.json) PrintJson(Json{{"text", generated}, {"stats", outcome->stats}});
   PrintStats(line, *outcome);
   if (Status status = OutcomeStatus(*outcome); !status.ok()) return PrintFailure(status);
-  return outcome->stop_reason == "cancelled" ? kExitInterrupted : kExitOk;
+  return outcome->stop_reason == LLMCORE_STOP_CANCELLED ? kExitInterrupted : kExitOk;
 }
 
 // A chat on the terminal: "> ", one user message per line, the answer
 // streamed; EOF ends it, and so does Ctrl-C at the prompt (status 130).
 int RunInteractive(Session& session, const CommandLine& line, InterruptWatch& interrupts) {
+  const GenerateOptions options(line.generation);
   bool first = true;
   std::string input;
   while (true) {
@@ -99,8 +101,7 @@ int RunInteractive(Session& session, const CommandLine& line, InterruptWatch& in
       std::fwrite(piece.data(), 1, piece.size(), stdout);
       std::fflush(stdout);
     };
-    auto outcome = session.Generate(std::move(messages), GenerationOptions(line.generation),
-                                    on_piece, &interrupts);
+    auto outcome = session.Generate(std::move(messages), options, on_piece, &interrupts);
     PrintText("\n");
     if (!outcome.ok()) return PrintFailure(outcome.status());
     PrintStats(line, *outcome);
@@ -110,7 +111,7 @@ int RunInteractive(Session& session, const CommandLine& line, InterruptWatch& in
 
 }  // namespace
 
-int RunCommand(sd_bus* bus, const CommandLine& line) {
+int RunCommand(const CommandLine& line) {
   const bool interactive = !line.prompt && ::isatty(STDIN_FILENO) == 1;
   if (interactive && line.json) {
     std::fputs("llmctl: run --json needs a PROMPT or a prompt on stdin\n", stderr);
@@ -125,15 +126,14 @@ int RunCommand(sd_bus* bus, const CommandLine& line) {
     text = std::move(*read);
   }
 
-  auto session = Session::Create(bus, line.model, SessionOptions(line.context_length));
+  auto session = Session::Open(line.bus, line.model, line.context_length);
   if (!session.ok()) return PrintFailure(session.status());
   // From here on Ctrl-C cancels; before, it simply ended llmctl.
   auto interrupts = InterruptWatch::Install();
   if (!interrupts.ok()) return PrintFailure(interrupts.status());
-  const int status = interactive ? RunInteractive(**session, line, **interrupts)
-                                 : RunOnce(**session, line, text, **interrupts);
-  (*session)->Close();
-  return status;
+  // The session is closed when it goes out of scope.
+  return interactive ? RunInteractive(**session, line, **interrupts)
+                     : RunOnce(**session, line, text, **interrupts);
 }
 
 }  // namespace llmcore::llmctl

@@ -2,7 +2,12 @@
 
 import json
 import os
+import pty
+import re
+import select
 import shutil
+import signal
+import subprocess
 import tempfile
 import unittest
 
@@ -15,18 +20,34 @@ from harness.polkit import MANAGE_ACTION
 EXIT_FAILED = 1
 EXIT_UNREACHABLE = 4
 EXIT_ACCESS_DENIED = 5
+EXIT_INTERRUPTED = 130
+
+# run --verbose's summary on stderr.
+STATS_LINE = re.compile(r"^llmctl: (\d+) prompt tokens \((\d+) cached\), (\d+) generated; "
+                        r"queue [\d.]+ ms, prefill [\d.]+ ms, decode [\d.]+ ms "
+                        r"\([\d.]+ tokens/s\); stop: (\w+)$", re.MULTILINE)
 
 
-def llmctl(address, *args, uid=cli.NOBODY):
-    return cli.run([paths.require(paths.llmctl(), "llmctl"), f"--bus={address}", *args], uid=uid)
+def llmctl_argv(address, *args):
+    return [paths.require(paths.llmctl(), "llmctl"), f"--bus={address}", *args]
+
+
+def llmctl(address, *args, uid=cli.NOBODY, input=None):
+    return cli.run(llmctl_argv(address, *args), uid=uid, input=input)
 
 
 class LlmctlTest(DaemonTestCase):
+    GENERATED_MODELS = ("slow", "chatty")
+
     def setUp(self):
         self.polkit.deny_all()
 
-    def llmctl(self, *args, uid=cli.NOBODY):
-        return llmctl(self.bus.address, *args, uid=uid)
+    def llmctl(self, *args, uid=cli.NOBODY, input=None):
+        return llmctl(self.bus.address, *args, uid=uid, input=input)
+
+    def unload_afterwards(self, model):
+        """Leaves only what other tests expect loaded (test_load_ps_unload_as_root lists them)."""
+        self.addCleanup(self.client.ensure_unloaded, model)
 
     def llmctl_ok(self, *args, uid=cli.NOBODY):
         result = self.llmctl(*args, uid=uid)
@@ -97,6 +118,86 @@ class LlmctlTest(DaemonTestCase):
         self.assertEqual(result["text"], cli.expected_text("Once upon a time", 40))
         self.assertEqual(result["stats"]["generated_tokens"], 40)
         self.assertEqual(result["stats"]["stop_reason"], "length")
+        self.assertEqual(list(result["stats"]),
+                         ["prompt_tokens", "cached_tokens", "generated_tokens", "queue_ms",
+                          "prefill_ms", "decode_ms", "tokens_per_second", "stop_reason", "error"])
+
+    def test_run_reads_the_prompt_from_stdin(self):
+        result = self.llmctl("run", "stories260K", "--temp", "0", "-n", "40",
+                             input="Once upon a time\n")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, cli.expected_text("Once upon a time", 40) + "\n")
+
+    def test_run_verbose_prints_the_statistics(self):
+        result = self.llmctl("run", "stories260K", "Once upon a time", "--temp", "0", "-n", "40",
+                             "-v")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        match = STATS_LINE.search(result.stderr)
+        self.assertIsNotNone(match, result.stderr)
+        self.assertEqual(match.group(3), "40")
+        self.assertEqual(match.group(4), "length")
+
+    def test_run_of_an_unknown_model_exits_1_naming_the_error(self):
+        result = self.llmctl("run", "no-such-model", "Once upon a time")
+        self.assertEqual(result.returncode, EXIT_FAILED)
+        self.assertTrue(result.stderr.startswith("llmctl: ModelNotFound: "), result.stderr)
+
+    def test_run_with_a_bad_option_exits_1_naming_the_error(self):
+        result = self.llmctl("run", "stories260K", "Once upon a time", "--stop", "")
+        self.assertEqual(result.returncode, EXIT_FAILED)
+        self.assertTrue(result.stderr.startswith("llmctl: InvalidArgument: "), result.stderr)
+
+    def test_run_ctrl_c_cancels_the_request_and_exits_130(self):
+        self.unload_afterwards("slow")
+        process = subprocess.Popen(
+            cli.as_user(llmctl_argv(self.bus.address, "run", "slow", "Once upon a time", "--temp",
+                                    "0", "-n", "2000", "--ignore-eos", "-v"), cli.NOBODY),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            # Interrupted once the text streams.
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            self.assertTrue(ready, "llmctl run printed nothing within 60 s")
+            os.read(process.stdout.fileno(), 1)
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        stderr = stderr.decode()
+        self.assertEqual(process.returncode, EXIT_INTERRUPTED, stderr)
+        # The request was cancelled in the daemon, not just abandoned.
+        match = STATS_LINE.search(stderr)
+        self.assertIsNotNone(match, stderr)
+        self.assertEqual(match.group(4), "cancelled")
+        self.assertLess(int(match.group(3)), 2000)
+        self.assert_daemon_serves()
+
+    def test_run_chat_on_a_terminal_goes_on_in_the_same_session(self):
+        self.unload_afterwards("chatty")
+        controller, terminal = pty.openpty()
+        try:
+            process = subprocess.Popen(
+                cli.as_user(llmctl_argv(self.bus.address, "run", "chatty", "--temp", "0", "-n", "5",
+                                        "-v"), cli.NOBODY),
+                stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            os.close(terminal)
+            terminal = None
+            # Two user messages, then Ctrl-D (end of input) on an empty line.
+            os.write(controller, b"Hello there\nTell me more\n\x04")
+            stdout, stderr = process.communicate(timeout=120)
+        finally:
+            os.close(controller)
+            if terminal is not None:
+                os.close(terminal)
+        stderr = stderr.decode()
+        self.assertEqual(process.returncode, 0, stderr)
+        self.assertTrue(stdout.decode().startswith("> "), stdout)
+        turns = STATS_LINE.findall(stderr)
+        self.assertEqual(len(turns), 2, stderr)
+        self.assertEqual(int(turns[0][1]), 0)
+        # The second message continued the conversation the daemon kept.
+        self.assertGreater(int(turns[1][1]), 0, stderr)
 
 
 class LlmctlWithoutDaemonTest(unittest.TestCase):

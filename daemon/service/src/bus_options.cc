@@ -248,6 +248,16 @@ Result<ParsedSession> ParseSessionOptions(const OptionMap& map) {
   return out;
 }
 
+Result<ParsedRing> ParseRingOptions(const OptionMap& map) {
+  LLMCORE_RETURN_IF_ERROR(CheckKnownKeys(map, {"request_ring_bytes", "event_ring_bytes"}));
+  ParsedRing out;
+  LLMCORE_ASSIGN_OR_RETURN(const uint32_t* request, Get<uint32_t>(map, "request_ring_bytes", "u"));
+  if (request != nullptr) out.request_ring_bytes = *request;
+  LLMCORE_ASSIGN_OR_RETURN(const uint32_t* event, Get<uint32_t>(map, "event_ring_bytes", "u"));
+  if (event != nullptr) out.event_ring_bytes = *event;
+  return out;
+}
+
 Result<ParsedLoad> ParseLoadOptions(const OptionMap& map) {
   LLMCORE_RETURN_IF_ERROR(CheckKnownKeys(map, {"pin"}));
   ParsedLoad out;
@@ -276,21 +286,28 @@ Result<std::vector<text::ChatMessage>> ReadChatMessages(sd_bus_message* m) {
       }
       continue;
     }
-    if (r_view != "system" && r_view != "user" && r_view != "assistant" && failure.ok()) {
-      failure = Status(StatusCode::kInvalidArgument,
-                       fmt::format("message {}: role '{}' is not system, user or assistant",
-                                   messages.size(), r_view));
-    }
     messages.push_back({std::string(r_view), content ? content : ""});
   }
   if (r < 0) return BusReadError(r, "messages");
   r = sd_bus_message_exit_container(m);
   if (r < 0) return BusReadError(r, "messages");
   if (!failure.ok()) return failure;
+  LLMCORE_RETURN_IF_ERROR(ValidateChatMessages(messages));
+  return messages;
+}
+
+Status ValidateChatMessages(const std::vector<text::ChatMessage>& messages) {
   if (messages.empty()) {
     return Status(StatusCode::kInvalidArgument, "the chat has no messages");
   }
-  return messages;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const std::string& role = messages[i].role;
+    if (role != "system" && role != "user" && role != "assistant") {
+      return Status(StatusCode::kInvalidArgument,
+                    fmt::format("message {}: role '{}' is not system, user or assistant", i, role));
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<std::string>> ReadStringArray(sd_bus_message* m, size_t max_items) {

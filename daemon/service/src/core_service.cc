@@ -69,6 +69,9 @@ const sd_bus_vtable CoreService::kSessionVtable[] = {
         SD_BUS_PARAM(request), &CoreService::SessionSubmitChat, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Cancel", "", "", &CoreService::SessionCancel, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Close", "", "", &CoreService::SessionClose, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("OpenRing", "a{sv}", SD_BUS_PARAM(options), "hhh",
+                             SD_BUS_PARAM(ring) SD_BUS_PARAM(request_wake) SD_BUS_PARAM(event_wake),
+                             &CoreService::SessionOpenRing, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_NAMES("Token", "tsu",
                              SD_BUS_PARAM(request) SD_BUS_PARAM(piece) SD_BUS_PARAM(token), 0),
     SD_BUS_SIGNAL_WITH_NAMES("Finished", "ta{sv}", SD_BUS_PARAM(request) SD_BUS_PARAM(stats), 0),
@@ -124,7 +127,8 @@ void CoreService::Shutdown() {
   }
   one_shots_.clear();
   while (!sessions_.empty()) {
-    CloseSession(sessions_.begin()->first, engine::StopReason::kShutdown, "shutdown");
+    CloseSession(sessions_.begin()->first, engine::StopReason::kShutdown, "the daemon is stopping",
+                 ipc::kRingErrorShuttingDown);
   }
 }
 

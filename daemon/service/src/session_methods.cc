@@ -46,15 +46,11 @@ int CoreService::FindSessionObject(sd_bus*, const char*, const char*, void* user
   return 1;
 }
 
-namespace {
-
 int ReplyNoSuchSession(sd_bus_message* m) {
   const char* path = sd_bus_message_get_path(m);
   return ReplyError(m, BusError::kNoSuchSession,
                     fmt::format("no session {} belongs to this connection", path ? path : "?"));
 }
-
-}  // namespace
 
 void DeliverOneShot(CoreService* service, uint64_t id, std::string text,
                     const engine::GenerationStats& stats) {
@@ -123,7 +119,7 @@ Session* CoreService::OwnedSession(sd_bus_message* m) {
 }
 
 void CoreService::CloseSession(std::string path, engine::StopReason running_ends_as,
-                               const char* why) {
+                               std::string_view why, ipc::RingErrorCode ring_code) {
   auto it = sessions_.find(path);
   if (it == sessions_.end()) return;
   // The owner learns how a running request ended before the object vanishes;
@@ -131,7 +127,15 @@ void CoreService::CloseSession(std::string path, engine::StopReason running_ends
   if (const uint64_t request = it->second->running_request; request != 0) {
     engine::GenerationStats stats;
     stats.stop_reason = running_ends_as;
+    if (running_ends_as == engine::StopReason::kError) {
+      stats.error = Status(StatusCode::kInternal, std::string(why));
+    }
     EmitFinished(path, request, stats);
+  }
+  // A ring client may never look at the bus: the ring says the session ended.
+  if (it->second->ring) {
+    it->second->ring->Send(
+        ipc::ErrorEvent{0, ring_code, fmt::format("the session ended: {}", why)});
   }
   std::unique_ptr<Session> session = std::move(it->second);
   sessions_.erase(it);
@@ -148,30 +152,49 @@ int CoreService::OnSessionOwnerGone(sd_bus_track*, void* userdata) {
   return 0;
 }
 
+Result<uint64_t> CoreService::StartSessionRequest(Session& session, engine::Prompt prompt,
+                                                  const OptionMap& map, SubmitRefusal* refusal) {
+  auto refuse = [refusal](BusError error, std::string message) -> Result<uint64_t> {
+    *refusal = SubmitRefusal{error, message};
+    return Status(StatusCode::kUnavailable, std::move(message));
+  };
+  auto refuse_status = [&refuse](const Status& status) {
+    return refuse(BusErrorFor(status), status.message());
+  };
+  auto options = ResolveGeneration(map, generation_limits());
+  if (!options.ok()) return refuse_status(options.status());
+  if (Status s = CheckPromptSize(prompt, deps_.settings.max_prompt_bytes); !s.ok()) {
+    return refuse_status(s);
+  }
+  if (session.running_request != 0) {
+    return refuse(BusError::kBusy, fmt::format("the session is still generating request {}",
+                                               session.running_request));
+  }
+  if (!session.slot->scheduler) {
+    return refuse(BusError::kNoSuchSession, "the session's model is no longer loaded");
+  }
+  const uint64_t request = next_request_++;
+  auto sink = std::make_shared<SessionSink>(deps_.dispatcher, self_, session.path, request);
+  auto submitted =
+      session.slot->scheduler->Submit(session.seq, std::move(prompt), *options, std::move(sink));
+  if (!submitted.ok()) return refuse_status(submitted.status());
+  session.running_request = request;
+  session.ring_overrun = false;
+  session.slot->last_used = std::chrono::steady_clock::now();
+  return request;
+}
+
 int CoreService::SubmitToSession(sd_bus_message* m, void* userdata, engine::Prompt prompt,
                                  const OptionMap& map) {
   Session* session = static_cast<Session*>(userdata);
-  auto options = ResolveGeneration(map, generation_limits());
-  if (!options.ok()) return ReplyStatus(m, options.status());
-  if (Status s = CheckPromptSize(prompt, deps_.settings.max_prompt_bytes); !s.ok()) {
-    return ReplyStatus(m, s);
+  if (session->ring) {
+    return ReplyError(m, BusError::kInvalidArgument,
+                      "the session streams through its ring: submit requests there");
   }
-  if (session->running_request != 0) {
-    return ReplyError(
-        m, BusError::kBusy,
-        fmt::format("the session is still generating request {}", session->running_request));
-  }
-  if (!session->slot->scheduler) {
-    return ReplyError(m, BusError::kNoSuchSession, "the session's model is no longer loaded");
-  }
-  const uint64_t request = next_request_++;
-  auto sink = std::make_shared<SessionSink>(deps_.dispatcher, self_, session->path, request);
-  auto submitted =
-      session->slot->scheduler->Submit(session->seq, std::move(prompt), *options, std::move(sink));
-  if (!submitted.ok()) return ReplyStatus(m, submitted.status());
-  session->running_request = request;
-  session->slot->last_used = std::chrono::steady_clock::now();
-  return sd_bus_reply_method_return(m, "t", request);
+  SubmitRefusal refusal;
+  auto request = StartSessionRequest(*session, std::move(prompt), map, &refusal);
+  if (!request.ok()) return ReplyError(m, refusal.error, refusal.message);
+  return sd_bus_reply_method_return(m, "t", *request);
 }
 
 int CoreService::SessionSubmit(sd_bus_message* m, void* userdata, sd_bus_error*) {
@@ -234,6 +257,10 @@ void CoreService::EmitToken(const std::string& path, uint64_t request, std::stri
                             uint32_t token) {
   auto it = sessions_.find(path);
   if (it == sessions_.end() || it->second->running_request != request) return;
+  if (it->second->ring) {
+    SendRingToken(*it->second, piece, token);
+    return;
+  }
   // The detokenizer never splits a UTF-8 sequence, but a model may emit byte
   // tokens that are no UTF-8 at all; D-Bus strings must be valid.
   const std::string valid = SanitizeUtf8(piece);
@@ -252,8 +279,10 @@ void CoreService::EmitFinished(const std::string& path, uint64_t request,
   auto it = sessions_.find(path);
   if (it == sessions_.end() || it->second->running_request != request) return;
   Session& session = *it->second;
+  if (session.ring) SendRingFinished(session, stats);
   session.running_request = 0;
   session.slot->last_used = std::chrono::steady_clock::now();
+  if (session.ring) return;
   sd_bus_message* signal = nullptr;
   int r = sd_bus_message_new_signal(deps_.bus, &signal, path.c_str(), ipc::kSessionInterface,
                                     "Finished");

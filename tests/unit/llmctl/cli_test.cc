@@ -1,10 +1,11 @@
 // llmctl's command line: every command and option lands in CommandLine, and
-// from there in the a{sv} dictionaries sent to the daemon; bad command lines
-// end with exit status 2.
+// from there in the a{sv} dictionaries sent to the daemon or in libllmcore's
+// generation options; bad command lines end with exit status 2.
 #include "cli.h"
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <variant>
 #include <vector>
@@ -86,17 +87,21 @@ TEST(LlmctlCliTest, HelpExitsWithZero) {
   EXPECT_EQ(ParseExit({"run", "--help"}), kExitOk);
 }
 
-TEST(LlmctlCliTest, RunWithoutOptionsSendsEmptyDictionaries) {
+TEST(LlmctlCliTest, RunWithoutOptionsLeavesEveryOptionToTheDaemon) {
   const CommandLine run = ParseOk({"run", "stories260K"});
   EXPECT_EQ(run.command, "run");
   EXPECT_EQ(run.model, "stories260K");
   EXPECT_FALSE(run.prompt.has_value());
   EXPECT_FALSE(run.chat);
-  EXPECT_TRUE(GenerationOptions(run.generation).empty());
-  EXPECT_TRUE(SessionOptions(run.context_length).empty());
+  EXPECT_FALSE(run.verbose);
+  EXPECT_FALSE(run.context_length.has_value());
+  const GenerateOptions options(run.generation);
+  llmcore_generate_options defaults;
+  llmcore_generate_default_options(&defaults);
+  EXPECT_EQ(std::memcmp(options.get(), &defaults, sizeof defaults), 0);
 }
 
-TEST(LlmctlCliTest, RunOptionsBecomeTheDocumentedKeysAndTypes) {
+TEST(LlmctlCliTest, RunOptionsBecomeTheirGenerateOptions) {
   const CommandLine run = ParseOk({"run",
                                    "m",
                                    "Once upon a time",
@@ -124,32 +129,16 @@ TEST(LlmctlCliTest, RunOptionsBecomeTheDocumentedKeysAndTypes) {
                                    "-v"});
   EXPECT_EQ(run.prompt, "Once upon a time");
   EXPECT_TRUE(run.verbose);
-  const OptionList options = GenerationOptions(run.generation);
-  ASSERT_EQ(options.size(), 9u);
-  EXPECT_EQ(options[0].first, "max_tokens");
-  EXPECT_EQ(std::get<uint32_t>(options[0].second), 40u);
-  EXPECT_EQ(options[1].first, "temperature");
-  EXPECT_EQ(std::get<double>(options[1].second), 0.0);
-  EXPECT_EQ(options[2].first, "top_k");
-  EXPECT_EQ(std::get<int32_t>(options[2].second), 5);
-  EXPECT_EQ(options[3].first, "top_p");
-  EXPECT_DOUBLE_EQ(std::get<double>(options[3].second), 0.9);
-  EXPECT_EQ(options[4].first, "min_p");
-  EXPECT_DOUBLE_EQ(std::get<double>(options[4].second), 0.1);
-  EXPECT_EQ(options[5].first, "repeat_penalty");
-  EXPECT_DOUBLE_EQ(std::get<double>(options[5].second), 1.1);
-  EXPECT_EQ(options[6].first, "seed");
-  EXPECT_EQ(std::get<uint64_t>(options[6].second), 42u);
-  EXPECT_EQ(options[7].first, "stop");
-  EXPECT_EQ(std::get<std::vector<std::string>>(options[7].second),
-            (std::vector<std::string>{".", "\n"}));
-  EXPECT_EQ(options[8].first, "ignore_eos");
-  EXPECT_TRUE(std::get<bool>(options[8].second));
-
-  const OptionList session = SessionOptions(run.context_length);
-  ASSERT_EQ(session.size(), 1u);
-  EXPECT_EQ(session[0].first, "context_length");
-  EXPECT_EQ(std::get<uint32_t>(session[0].second), 512u);
+  // Each flag reaches its field (options_test.cc checks the conversion to
+  // llmcore_generate_options).
+  EXPECT_EQ(run.generation.max_tokens, 40u);
+  EXPECT_EQ(run.generation.temperature, 0.0);
+  EXPECT_EQ(run.generation.top_k, 5);
+  EXPECT_DOUBLE_EQ(*run.generation.top_p, 0.9);
+  EXPECT_EQ(run.generation.seed, 42u);
+  EXPECT_EQ(run.generation.stop, (std::vector<std::string>{".", "\n"}));
+  EXPECT_TRUE(run.generation.ignore_eos);
+  EXPECT_EQ(run.context_length, 512u);
 }
 
 TEST(LlmctlCliTest, StopTakesOneValueSoThePromptStaysThePrompt) {

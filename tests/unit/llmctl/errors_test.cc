@@ -1,8 +1,14 @@
 // Exit statuses and the one-line failure messages of llmctl: the mapping from
-// D-Bus error names to statuses is part of llmctl's documented interface.
+// D-Bus error names and libllmcore's codes to statuses is part of llmctl's
+// documented interface.
 #include "errors.h"
 
 #include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <string>
+
+#include "llmcore.h"
 
 namespace llmcore::llmctl {
 namespace {
@@ -71,6 +77,48 @@ TEST(LlmctlErrorsTest, ExitStatusesAreTheDocumentedNumbers) {
 
 TEST(LlmctlErrorsTest, AnErrorWithoutMessageIsJustItsName) {
   EXPECT_EQ(FormatFailure(StatusFromBusError("org.llmcore.Error.Busy", "")), "llmctl: Busy");
+}
+
+TEST(LlmctlErrorsTest, LibraryErrorsKeepTheDaemonsNamesAndExitWithOne) {
+  for (const int code : std::initializer_list<int>{
+           LLMCORE_ERROR_INVALID_ARGUMENT, LLMCORE_ERROR_MODEL_NOT_FOUND,
+           LLMCORE_ERROR_MODEL_NOT_LOADED, LLMCORE_ERROR_NO_SUCH_SESSION, LLMCORE_ERROR_BUSY,
+           LLMCORE_ERROR_LOAD_FAILED, LLMCORE_ERROR_UNSUPPORTED, LLMCORE_ERROR_SHUTTING_DOWN,
+           LLMCORE_ERROR_FAILED, LLMCORE_ERROR_TIMEOUT, LLMCORE_ERROR_NO_MEMORY,
+           LLMCORE_ERROR_PROTOCOL, -1000}) {
+    SCOPED_TRACE(code);
+    const Status status = StatusFromLibrary(code, "Busy: the queue is full");
+    EXPECT_FALSE(status.ok());
+    EXPECT_EQ(ExitStatusFor(status), kExitFailed);
+    EXPECT_EQ(FormatFailure(status), "llmctl: Busy: the queue is full");
+  }
+  EXPECT_EQ(FormatFailure(StatusFromLibrary(LLMCORE_ERROR_MODEL_NOT_FOUND,
+                                            "ModelNotFound: no model named 'x'")),
+            "llmctl: ModelNotFound: no model named 'x'");
+}
+
+TEST(LlmctlErrorsTest, LibraryAccessDeniedExitsWithFive) {
+  const Status status = StatusFromLibrary(LLMCORE_ERROR_ACCESS_DENIED, "AccessDenied: no");
+  EXPECT_EQ(status.code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(ExitStatusFor(status), kExitAccessDenied);
+  EXPECT_EQ(FormatFailure(status), "llmctl: AccessDenied: no");
+}
+
+TEST(LlmctlErrorsTest, LibraryUnreachableDaemonExitsWithFour) {
+  const Status absent = StatusFromLibrary(LLMCORE_ERROR_DAEMON_UNAVAILABLE,
+                                          "cannot connect to the system bus: No such file");
+  EXPECT_EQ(ExitStatusFor(absent), kExitUnreachable);
+  EXPECT_EQ(FormatFailure(absent), "llmctl: cannot connect to the system bus: No such file");
+  // The daemon left the bus while run waited.
+  const Status left =
+      StatusFromLibrary(LLMCORE_ERROR_INTERRUPTED, "interrupted: the service restarted");
+  EXPECT_EQ(ExitStatusFor(left), kExitUnreachable);
+  EXPECT_EQ(FormatFailure(left), "llmctl: Disconnected: the daemon left the bus");
+}
+
+TEST(LlmctlErrorsTest, ALibraryErrorWithoutMessageIsNamedByItsCode) {
+  EXPECT_EQ(FormatFailure(StatusFromLibrary(LLMCORE_ERROR_NO_MEMORY, "")),
+            std::string("llmctl: ") + llmcore_error_message(LLMCORE_ERROR_NO_MEMORY));
 }
 
 }  // namespace

@@ -245,6 +245,8 @@ enum RingErrorCode : uint32_t {
   kRingErrorShuttingDown = 7,
   kRingErrorFailed = 8,
   kRingErrorProtocolViolation = 9,
+  kRingErrorNoSuchSession = 10,  // the session ended (closed, model unloaded)
+  kRingErrorLoadFailed = 11,
 };
 
 // ERROR payload: ErrorFixed, then `message_bytes` UTF-8 bytes. request_id 0

@@ -55,6 +55,15 @@ struct ParsedSession {
 };
 Result<ParsedSession> ParseSessionOptions(const OptionMap& map);
 
+// Session.OpenRing: ring capacities in bytes (0: the default); the rules
+// (powers of two within the layout's bounds) are checked when the ring is
+// made.
+struct ParsedRing {
+  uint32_t request_ring_bytes = 0;
+  uint32_t event_ring_bytes = 0;
+};
+Result<ParsedRing> ParseRingOptions(const OptionMap& map);
+
 struct ParsedLoad {
   bool pin = false;
 };
@@ -67,6 +76,9 @@ Status ExpectNoOptions(const OptionMap& map);
 // Reads an "a(ss)" of (role, content): at least one message, at most 4096,
 // roles system/user/assistant.
 Result<std::vector<text::ChatMessage>> ReadChatMessages(sd_bus_message* message);
+// The same checks on messages that arrived another way (a session's ring):
+// at least one message, roles system/user/assistant.
+Status ValidateChatMessages(const std::vector<text::ChatMessage>& messages);
 
 // Reads an "as": at most `max_items` strings.
 Result<std::vector<std::string>> ReadStringArray(sd_bus_message* message, size_t max_items);

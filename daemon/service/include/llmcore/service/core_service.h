@@ -14,6 +14,15 @@
 // sequence, queued request and scheduler slot. Token and Finished signals are
 // unicast to the owner.
 //
+// Rings: a session's owner may call OpenRing once; from then on its requests
+// arrive and its events leave through the session's shared-memory rings
+// (ipc/RING.md) and no longer over D-Bus. A client that stops reading gets
+// backpressure: events wait in a backlog of at most kRingBacklogEvents; past
+// that the running request is cancelled and ends with an ERROR (Busy, "the
+// client did not read its events") and FINISHED "error". Memory per session
+// stays bounded whatever the client does. A client that breaks the ring
+// protocol gets an ERROR (protocol violation) and loses that session only.
+//
 // Thread safety: loop thread only.
 #pragma once
 
@@ -30,7 +39,9 @@
 #include "llmcore/engine/generation.h"
 #include "llmcore/hal/cpu_features.h"
 #include "llmcore/hal/topology.h"
+#include "llmcore/ipc/ring_messages.h"
 #include "llmcore/service/background_pool.h"
+#include "llmcore/service/bus_errors.h"
 #include "llmcore/service/bus_options.h"
 #include "llmcore/service/loop_dispatcher.h"
 #include "llmcore/service/model_manager.h"
@@ -41,8 +52,14 @@ namespace llmcore::service {
 struct Session;
 struct OneShotCall;
 
+struct SubmitRefusal;
+
 class CoreService final : public ModelManager::Observer {
  public:
+  // Events held back for a ring client that does not read, before its
+  // running request is cancelled.
+  static constexpr size_t kRingBacklogEvents = 256;
+
   struct Deps {
     sd_bus* bus = nullptr;
     std::shared_ptr<LoopDispatcher> dispatcher;
@@ -124,6 +141,7 @@ class CoreService final : public ModelManager::Observer {
   static int SessionSubmitChat(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int SessionCancel(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int SessionClose(sd_bus_message* m, void* userdata, sd_bus_error* error);
+  static int SessionOpenRing(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int SessionPropertyModel(sd_bus* bus, const char* path, const char* interface,
                                   const char* property, sd_bus_message* reply, void* userdata,
                                   sd_bus_error* error);
@@ -134,12 +152,28 @@ class CoreService final : public ModelManager::Observer {
                                   const std::shared_ptr<ModelSlot>& slot, uint32_t n_ctx);
   int SubmitToSession(sd_bus_message* m, void* userdata, engine::Prompt prompt,
                       const OptionMap& options);
+  // Starts a request on `session`: its id, or why not.
+  Result<uint64_t> StartSessionRequest(Session& session, engine::Prompt prompt,
+                                       const OptionMap& options, SubmitRefusal* refusal);
+
+  // Rings (ring_methods.cc).
+  void OnRingRequest(const std::string& path, ipc::RequestMessage request);
+  void OnRingSubmit(Session& session, ipc::SubmitRequest submit);
+  void OnRingBroken(const std::string& path, const Status& why);
+  void SendRingToken(Session& session, std::string_view piece, uint32_t token);
+  void SendRingFinished(Session& session, const engine::GenerationStats& stats);
+  // ERROR then FINISHED "error" for a request the daemon did not start.
+  static void RefuseRingRequest(Session& session, uint64_t request, BusError error,
+                                const std::string& message);
   // The session at `path` if `m`'s sender owns it.
   Session* OwnedSession(sd_bus_message* m);
   // Frees a session; a request still running on it ends with a Finished
   // signal carrying `running_ends_as`. `path` is taken by value: callers pass keys of
   // sessions_, which this erases.
-  void CloseSession(std::string path, engine::StopReason running_ends_as, const char* why);
+  // A ring session's client also receives a final ERROR for request 0:
+  // `ring_code` (NoSuchSession, or a protocol violation) with `why`.
+  void CloseSession(std::string path, engine::StopReason running_ends_as, std::string_view why,
+                    ipc::RingErrorCode ring_code = ipc::kRingErrorNoSuchSession);
   void EmitToken(const std::string& path, uint64_t request, std::string_view piece, uint32_t token);
   void EmitFinished(const std::string& path, uint64_t request,
                     const engine::GenerationStats& stats);
