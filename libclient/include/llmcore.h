@@ -30,8 +30,11 @@
  *
  * Daemon restarts
  * ---------------
- * The library follows the daemon's bus name. When the daemon leaves the bus
- * (it stopped, crashed or restarted) or the bus connection breaks, every
+ * The library follows the daemon's bus name and its connection. A daemon
+ * that is stopping (systemctl stop) first releases the name and drains:
+ * requests in flight go on to their end (or to stop reason "shutdown" when
+ * the drain times out). When the daemon's connection leaves the bus (it
+ * exited, crashed or restarted) or the bus connection breaks, every
  * request in flight ends with LLMCORE_ERROR_INTERRUPTED and the message
  * "interrupted: the service restarted"; the text received so far stays
  * available. A request the daemon itself ends with stop reason "shutdown"

@@ -55,13 +55,53 @@ Connection::Connection(std::string address, uint64_t call_timeout_usec)
 
 Connection::~Connection() {
   owner_slot_ = sd_bus_slot_unref(owner_slot_);
+  daemon_slot_ = sd_bus_slot_unref(daemon_slot_);
   if (bus_ != nullptr) bus_ = sd_bus_flush_close_unref(bus_);
 }
 
 void Connection::Drop() {
   owner_slot_ = sd_bus_slot_unref(owner_slot_);
+  daemon_slot_ = sd_bus_slot_unref(daemon_slot_);
+  daemon_.clear();
   if (bus_ != nullptr) bus_ = sd_bus_flush_close_unref(bus_);
   ++epoch_;
+}
+
+void Connection::WatchDaemon(const std::string& unique_name, bool synchronous) {
+  daemon_slot_ = sd_bus_slot_unref(daemon_slot_);
+  daemon_ = unique_name;
+  const std::string match =
+      "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+      "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" +
+      unique_name + "'";
+  if (!synchronous) {
+    sd_bus_add_match_async(bus_, &daemon_slot_, match.c_str(), OnDaemonGone, nullptr, this);
+    return;
+  }
+  if (sd_bus_add_match(bus_, &daemon_slot_, match.c_str(), OnDaemonGone, this) < 0) return;
+  // It may have left between GetNameOwner and the match.
+  int has_owner = 1;
+  sd_bus_message* reply = nullptr;
+  if (sd_bus_call_method(bus_, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                         "org.freedesktop.DBus", "NameHasOwner", nullptr, &reply, "s",
+                         unique_name.c_str()) >= 0) {
+    sd_bus_message_read(reply, "b", &has_owner);
+  }
+  sd_bus_message_unref(reply);
+  if (!has_owner) daemon_.clear();
+}
+
+int Connection::OnDaemonGone(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* self = static_cast<Connection*>(userdata);
+  const char* name = nullptr;
+  const char* old_owner = nullptr;
+  const char* new_owner = nullptr;
+  if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0) return 0;
+  if (name != nullptr && self->daemon_ == name && (new_owner == nullptr || new_owner[0] == '\0')) {
+    self->daemon_.clear();
+    ++self->epoch_;
+  }
+  return 0;
 }
 
 Error Connection::Ensure() {
@@ -85,6 +125,17 @@ Error Connection::Ensure() {
                  "cannot connect to " + where + ": " + std::strerror(-r)};
   }
   bus_ = bus;
+  // Who serves the name now (nobody: the daemon is not running yet). The
+  // owner match above already catches a change from here on.
+  sd_bus_message* reply = nullptr;
+  const char* owner = nullptr;
+  if (sd_bus_call_method(bus_, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                         "org.freedesktop.DBus", "GetNameOwner", nullptr, &reply, "s",
+                         ipc::kBusName) >= 0 &&
+      sd_bus_message_read(reply, "s", &owner) >= 0 && owner != nullptr) {
+    WatchDaemon(owner, true);
+  }
+  sd_bus_message_unref(reply);
   return Error::Ok();
 }
 
@@ -94,7 +145,11 @@ int Connection::OnOwnerChanged(sd_bus_message* m, void* userdata, sd_bus_error*)
   const char* old_owner = nullptr;
   const char* new_owner = nullptr;
   if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0) return 0;
-  if (old_owner != nullptr && old_owner[0] != '\0') ++self->epoch_;
+  // A released name alone is a draining daemon: OnDaemonGone ends its epoch.
+  if (new_owner == nullptr || new_owner[0] == '\0' || self->daemon_ == new_owner) return 0;
+  // Another daemon serves the name: whatever the old one had is not its.
+  if (!self->daemon_.empty() || (old_owner != nullptr && old_owner[0] != '\0')) ++self->epoch_;
+  self->WatchDaemon(new_owner, false);
   return 0;
 }
 

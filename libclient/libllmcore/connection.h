@@ -2,11 +2,13 @@
 // failure), method calls that wait with the client's mutex released,
 // dispatching, and following the daemon's bus name.
 //
-// Epochs: epoch() grows by one whenever the daemon leaves the bus
-// (NameOwnerChanged of org.llmcore.Core1 with an old owner) or the
-// connection breaks. Whatever was started in an earlier epoch (a call, a
-// stream, a session) belongs to a daemon that is gone: calls and streams end
-// with LLMCORE_ERROR_INTERRUPTED, sessions are re-opened.
+// Epochs: epoch() grows by one whenever the daemon's own connection leaves
+// the bus (NameOwnerChanged of its unique name), another daemon takes
+// org.llmcore.Core1 over, or our connection breaks. Whatever was started in
+// an earlier epoch (a call, a stream, a session) belongs to a daemon that is
+// gone: calls and streams end with LLMCORE_ERROR_INTERRUPTED, sessions are
+// re-opened. A daemon that only released the well-known name is draining
+// (systemctl stop): its running requests go on to their end.
 //
 // Threading: every member requires mutex() held, except the constructor
 // and destructor. Call() and WaitOnce() release it while they wait.
@@ -88,6 +90,9 @@ class Connection {
 
  private:
   void Drop();
+  // Follows the daemon's unique name: a match for its NameOwnerChanged.
+  void WatchDaemon(const std::string& unique_name, bool synchronous);
+  static int OnDaemonGone(sd_bus_message* m, void* userdata, sd_bus_error* error);
   // Brings the epoll set up to date with the bus's fd and the events sd-bus
   // waits for.
   void SyncEpoll();
@@ -98,6 +103,8 @@ class Connection {
   uint64_t call_timeout_usec_;
   sd_bus* bus_ = nullptr;
   sd_bus_slot* owner_slot_ = nullptr;
+  std::string daemon_;  // the unique name serving org.llmcore.Core1 ("": none known)
+  sd_bus_slot* daemon_slot_ = nullptr;
   uint64_t epoch_ = 0;
   std::vector<WakeSource*> sources_;
   UniqueFd epoll_;

@@ -4,8 +4,8 @@
 // llmcore_stream_cancel and llmcore_stream_stats. The library picks the
 // transport the pieces stream through (the daemon's Token signals, or its
 // shared-memory rings), keeps out text that is not this session's, and
-// ends a request with LLMCORE_ERROR_INTERRUPTED when the daemon leaves the
-// bus.
+// ends a request with LLMCORE_ERROR_INTERRUPTED when the daemon's
+// connection leaves the bus (a stopping daemon drains first).
 //
 // The session keeps the daemon's state between requests: a chat goes on by
 // sending only the new messages. (libllmcore re-opens a session whose daemon

@@ -15,6 +15,9 @@
  *                             "AFTER <code> <text>" and "SESSION <code> <text>"
  *   thread-cancel PROMPT MODEL one thread streams (callback API), another
  *                             cancels: "<status> <stop reason>"
+ *   drain PROMPT MODEL N      streams N tokens (end of text ignored), prints
+ *                             STREAMING after the first piece, then
+ *                             "RESULT <status> <stop reason> <pieces>"
  *   bad                       "<what> <code> <message>" per bad argument
  *
  * Failures print "ERROR <code> <message>" on stderr and exit 1. */
@@ -326,6 +329,29 @@ static int cmd_restart(char** argv) {
   return 0;
 }
 
+static int cmd_drain(char** argv) {
+  llmcore_session* session = open_session(argv[1]);
+  llmcore_generate_options options = greedy(atoi(argv[2]));
+  options.ignore_eos = 1;
+  llmcore_stream* stream = NULL;
+  int status = llmcore_session_submit(session, argv[0], &options, &stream);
+  if (status != LLMCORE_OK) fail(status, llmcore_session_last_error(session));
+  const char* piece = NULL;
+  status = llmcore_stream_next(stream, 30000, &piece, NULL);
+  if (status != LLMCORE_OK) fail(status, llmcore_stream_last_error(stream));
+  int pieces = 1;
+  printf("STREAMING\n");
+  fflush(stdout);
+  while ((status = llmcore_stream_next(stream, 60000, &piece, NULL)) == LLMCORE_OK) ++pieces;
+  llmcore_stats stats;
+  llmcore_stats_init(&stats);
+  llmcore_stream_stats(stream, &stats);
+  printf("RESULT %d %d %d\n", status, (int)stats.stop_reason, pieces);
+  llmcore_stream_free(stream);
+  llmcore_session_close(session);
+  return 0;
+}
+
 static int cmd_bad(void) {
   llmcore_generate_options options = greedy(4);
   char* text = NULL;
@@ -388,6 +414,8 @@ int main(int argc, char** argv) {
     result = cmd_restart(args);
   else if (strcmp(cmd, "thread-cancel") == 0 && count == 2)
     result = cmd_thread_cancel(args);
+  else if (strcmp(cmd, "drain") == 0 && count == 3)
+    result = cmd_drain(args);
   else if (strcmp(cmd, "bad") == 0)
     result = cmd_bad();
   else

@@ -3,6 +3,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import unittest
@@ -20,7 +21,9 @@ DAEMON_UNAVAILABLE = -12
 # llmcore_availability, llmcore_stop_reason.
 READY = 0
 DAEMON_ABSENT = 1
+STOP_LENGTH = 2
 STOP_CANCELLED = 5
+STREAM_FINISHED = 1
 
 PROMPT = "Once upon a time"
 
@@ -160,6 +163,32 @@ class LibllmcoreRestartTest(DaemonTestCase):
         self.assertEqual(after, f"AFTER 0 {expected}")
         session = next(line for line in lines if line.startswith("SESSION "))
         self.assertTrue(session.startswith("SESSION 0 "), session)
+
+
+class LibllmcoreDrainTest(DaemonTestCase):
+    """systemctl stop (SIGTERM) while the library streams: the daemon drains."""
+
+    GENERATED_MODELS = ("slow",)
+    # However slow the machine, the request must not outlast the drain.
+    CONFIG = {"Daemon": {"DrainTimeout": "infinity"}}
+
+    def test_a_stream_finishes_while_the_daemon_drains(self):
+        process = subprocess.Popen(
+            [probe_path(), "drain", PROMPT, "slow", "60"], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, LLMCORE_BUS_ADDRESS=self.bus.address))
+        try:
+            self.assertEqual(process.stdout.readline().strip(), "STREAMING")
+            self.daemon.process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        self.assertEqual(process.returncode, 0, err)
+        # Every token, then the normal end: the drain let the request finish.
+        self.assertEqual(out.split(), ["RESULT", str(STREAM_FINISHED), str(STOP_LENGTH), "60"])
+        self.assertEqual(self.daemon.process.wait(timeout=30), 0, self.daemon.log_tail())
 
 
 class LibllmcoreNoDaemonTest(unittest.TestCase):
