@@ -26,7 +26,7 @@ std::string LastError(const char* text) {
 
 }  // namespace
 
-const char* StopReasonName(llmcore_stop_reason reason) {
+const char* StopReasonName(int reason) {
   switch (reason) {
     case LLMCORE_STOP_EOS: return "eos";
     case LLMCORE_STOP_LENGTH: return "length";
@@ -35,7 +35,7 @@ const char* StopReasonName(llmcore_stop_reason reason) {
     case LLMCORE_STOP_CANCELLED: return "cancelled";
     case LLMCORE_STOP_ERROR: return "error";
     case LLMCORE_STOP_SHUTDOWN: return "shutdown";
-    case LLMCORE_STOP_UNKNOWN: break;
+    default: break;
   }
   return "unknown";
 }

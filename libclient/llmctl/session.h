@@ -53,7 +53,9 @@ struct Outcome {
 
 // The daemon's name of a stop reason ("eos", "length", "stop", "context",
 // "cancelled", "error", "shutdown"; "unknown" for any other).
-const char* StopReasonName(llmcore_stop_reason reason);
+// An int, not the enum: a newer library may report a reason this llmctl
+// does not know, which is no value of the enum it was built with.
+const char* StopReasonName(int reason);
 
 // Statistics as the daemon's Finished signal carries them, in its order:
 // prompt_tokens, cached_tokens, generated_tokens, queue_ms, prefill_ms,

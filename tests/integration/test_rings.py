@@ -23,7 +23,7 @@ def probe(address, *args):
 
 
 class RingTest(DaemonTestCase):
-    GENERATED_MODELS = ("slow",)
+    GENERATED_MODELS = ("slow", "chatty")
     # Room for 64 clients of one user on one model at once.
     CONFIG = {"Daemon": {"MaxSessionsPerUser": "80", "MaxQueuedPerUser": "80",
                          "MaxQueued": "128"},
@@ -69,6 +69,9 @@ class RingTest(DaemonTestCase):
         for index, (process, (out, err)) in enumerate(zip(processes, results)):
             self.assertEqual(process.returncode, 0, f"client {index}: {err}")
             self.assertEqual(out, expected, f"client {index}")
+        # Each client closed its session: every ring is freed.
+        self.wait_for(lambda: not ring_fds(self.daemon.process.pid), 120,
+                      "every client's ring is freed")
         self.assert_daemon_serves()
 
     def test_sigkilled_client_frees_its_ring_and_session(self):
@@ -122,11 +125,12 @@ class RingTest(DaemonTestCase):
 
     def test_client_that_never_reads_gets_its_request_cancelled_with_an_error(self):
         # A 4 KiB event ring fills after about 128 tokens; then the daemon holds at most
-        # its backlog and cancels the request instead of blocking or growing.
-        ring = RingSession(self.client, "slow", event_ring_bytes=4096)
+        # its backlog (256 events) and cancels the request instead of blocking or growing.
+        # "chatty" is the fastest generated model with room for that many tokens (512).
+        ring = RingSession(self.client, "chatty", event_ring_bytes=4096)
         try:
-            request = ring.submit(PROMPT, max_tokens=3000, temperature=0.0, ignore_eos=True)
-            self.wait_for(lambda: "does not read its ring" in self.daemon.log(), 120,
+            request = ring.submit(PROMPT, max_tokens=480, temperature=0.0, ignore_eos=True)
+            self.wait_for(lambda: "does not read its ring" in self.daemon.log(), 240,
                           "the daemon applies backpressure")
             self.assert_daemon_serves()
             events = ring.collect(request, timeout=60)
@@ -139,7 +143,7 @@ class RingTest(DaemonTestCase):
         finished = events[-1]
         self.assertEqual(finished[0], "finished")
         self.assertEqual(finished[5], STOP_ERROR)
-        self.assertLess(finished[4], 3000)
+        self.assertLess(finished[4], 480)
 
     def test_bad_frames_end_only_that_session_with_a_named_error(self):
         cases = {

@@ -59,7 +59,7 @@ TEST(LlmctlSessionTest, StopReasonsHaveTheDaemonsNames) {
   EXPECT_STREQ(StopReasonName(LLMCORE_STOP_ERROR), "error");
   EXPECT_STREQ(StopReasonName(LLMCORE_STOP_SHUTDOWN), "shutdown");
   EXPECT_STREQ(StopReasonName(LLMCORE_STOP_UNKNOWN), "unknown");
-  EXPECT_STREQ(StopReasonName(static_cast<llmcore_stop_reason>(99)), "unknown");
+  EXPECT_STREQ(StopReasonName(99), "unknown");
 }
 
 }  // namespace
