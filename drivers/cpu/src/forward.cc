@@ -15,17 +15,10 @@ namespace {
 // Attention work (multiply-adds) below which it runs on the calling thread.
 constexpr int64_t kInlineAttentionWork = 1 << 17;
 
-std::string EntryText(uint32_t i, const llmcore_batch_entry& e) {
-  return "entry " + std::to_string(i) + " (sequence " + std::to_string(e.seq_id) + ", position " +
-         std::to_string(e.pos) + ")";
-}
-
-// A batch of ABI 1.0 ends before the embeddings fields; they are read only
-// when struct_size covers them (driver.h's minor rule).
-constexpr uint32_t kBatchSize10 = offsetof(llmcore_batch, embeddings);
+using driver_kit::EntryText;
 
 float* Embeddings(const llmcore_batch& batch) {
-  return batch.struct_size >= sizeof(llmcore_batch) ? batch.embeddings : nullptr;
+  return driver_kit::BatchEmbeddings(batch);
 }
 
 }  // namespace
@@ -55,77 +48,20 @@ ForwardPass::ForwardPass(const ModelConfig& config, const ModelWeights& weights,
   sin_.resize(nb * (c_.rope_dim / 2));
   const size_t workers = pool == nullptr ? 1 : static_cast<size_t>(pool->size());
   scores_.resize(workers * n_ctx);
-  next_pos_.resize(n_seq);
-  touched_.reserve(std::min<size_t>(n_seq, nb));
+  plan_.next_pos.resize(n_seq);
+  plan_.touched.reserve(std::min<size_t>(n_seq, nb));
 }
 
 Status ForwardPass::Validate(const llmcore_batch* batch, const KvCache& kv,
                              uint64_t* n_logit_rows) {
-  if (batch == nullptr) return Status(StatusCode::kInvalidArgument, "batch is NULL");
-  if (batch->struct_size < kBatchSize10) {
-    return Status(StatusCode::kInvalidArgument,
-                  "batch struct_size " + std::to_string(batch->struct_size) + " is too small");
-  }
-  if (batch->n_entries > n_batch_max_) {
-    return Status(StatusCode::kResourceExhausted, "batch of " + std::to_string(batch->n_entries) +
-                                                      " entries is larger than n_batch_max " +
-                                                      std::to_string(n_batch_max_));
-  }
-  if (batch->n_entries > 0 && batch->entries == nullptr) {
-    return Status(StatusCode::kInvalidArgument, "batch entries are NULL");
-  }
-  touched_.clear();
-  uint64_t rows = 0;
-  for (uint32_t i = 0; i < batch->n_entries; ++i) {
-    const llmcore_batch_entry& e = batch->entries[i];
-    if (e.seq_id < 0 || static_cast<uint32_t>(e.seq_id) >= kv.n_seq()) {
-      return Status(StatusCode::kInvalidArgument,
-                    "entry " + std::to_string(i) + ": sequence id " + std::to_string(e.seq_id) +
-                        " is out of range (n_seq_max " + std::to_string(kv.n_seq()) + ")");
-    }
-    if (e.token < 0 || static_cast<uint32_t>(e.token) >= c_.n_vocab) {
-      return Status(StatusCode::kOutOfRange,
-                    EntryText(i, e) + ": token " + std::to_string(e.token) +
-                        " is out of range (vocabulary of " + std::to_string(c_.n_vocab) + ")");
-    }
-    if (e.pos < 0 || static_cast<uint32_t>(e.pos) >= n_ctx_) {
-      return Status(StatusCode::kOutOfRange,
-                    EntryText(i, e) + ": position " + std::to_string(e.pos) +
-                        " is beyond the context (n_ctx " + std::to_string(n_ctx_) + ")");
-    }
-    const uint32_t seq = static_cast<uint32_t>(e.seq_id);
-    if (std::find(touched_.begin(), touched_.end(), seq) == touched_.end()) {
-      touched_.push_back(seq);
-      next_pos_[seq] = kv.length(seq);
-    }
-    if (static_cast<uint32_t>(e.pos) != next_pos_[seq]) {
-      return Status(StatusCode::kInvalidArgument,
-                    EntryText(i, e) + ": positions are not consecutive (sequence " +
-                        std::to_string(seq) + " continues at position " +
-                        std::to_string(next_pos_[seq]) + ")");
-    }
-    ++next_pos_[seq];
-    if (e.want_logits != 0) ++rows;
-  }
-  if (rows > 0) {
-    const float* embeddings = Embeddings(*batch);
-    if (batch->logits == nullptr && embeddings == nullptr) {
-      return Status(StatusCode::kInvalidArgument, "batch wants logits but logits is NULL");
-    }
-    if (batch->logits != nullptr && rows * c_.n_vocab > batch->logits_capacity) {
-      return Status(StatusCode::kResourceExhausted,
-                    "logits_capacity " + std::to_string(batch->logits_capacity) +
-                        " is smaller than the " + std::to_string(rows * c_.n_vocab) +
-                        " floats requested");
-    }
-    if (embeddings != nullptr && rows * c_.n_embd > batch->embeddings_capacity) {
-      return Status(StatusCode::kResourceExhausted,
-                    "embeddings_capacity " + std::to_string(batch->embeddings_capacity) +
-                        " is smaller than the " + std::to_string(rows * c_.n_embd) +
-                        " floats requested");
-    }
-  }
-  *n_logit_rows = rows;
+  const driver_kit::BatchLimits limits = {.n_batch_max = n_batch_max_,
+                                          .n_ctx = n_ctx_,
+                                          .n_seq = kv.n_seq(),
+                                          .n_vocab = c_.n_vocab,
+                                          .n_embd = c_.n_embd};
+  LLMCORE_RETURN_IF_ERROR(driver_kit::ValidateBatch(
+      batch, limits, [&kv](uint32_t seq) { return kv.length(seq); }, plan_));
+  *n_logit_rows = plan_.n_rows;
   return Status::Ok();
 }
 
@@ -136,7 +72,7 @@ Status ForwardPass::Run(const llmcore_batch* batch, KvCache& kv) {
   if (n == 0) return Status::Ok();
   const llmcore_batch_entry* entries = batch->entries;
   // Room for the new positions; may throw bad_alloc with no visible change.
-  for (uint32_t seq : touched_) kv.Reserve(seq, next_pos_[seq]);
+  for (uint32_t seq : plan_.touched) kv.Reserve(seq, plan_.next_pos[seq]);
 
   const uint32_t pairs = c_.rope_dim / 2;
   for (int64_t i = 0; i < n; ++i) {
@@ -187,7 +123,7 @@ Status ForwardPass::Run(const llmcore_batch* batch, KvCache& kv) {
       ++row;
     }
   }
-  for (uint32_t seq : touched_) kv.SetLength(seq, next_pos_[seq]);
+  for (uint32_t seq : plan_.touched) kv.SetLength(seq, plan_.next_pos[seq]);
   return Status::Ok();
 }
 

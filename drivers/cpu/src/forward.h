@@ -31,6 +31,7 @@
 #include "kernels.h"
 #include "kv_cache.h"
 #include "llmcore/driver.h"
+#include "llmcore/driver_kit/batch.h"
 #include "llmcore/status.h"
 #include "model_config.h"
 #include "model_weights.h"
@@ -67,20 +68,19 @@ class ForwardPass {
   std::vector<double> inv_freq_;
 
   // Scratch, rows of n_batch_max entries.
-  std::vector<float> x_;            // residual stream [n][n_embd]
-  std::vector<float> xn_;           // normalized input [n][n_embd]
-  std::vector<float> q_;            // [n][q_dim]
-  std::vector<float> k_;            // [n][kv_dim]
-  std::vector<float> v_;            // [n][kv_dim]
-  std::vector<float> att_;          // attention output [n][q_dim]
-  std::vector<float> proj_;         // projection back to the stream [n][n_embd]
-  std::vector<float> gate_;         // [n][n_ff]
-  std::vector<float> up_;           // [n][n_ff]
-  std::vector<float> cos_;          // [n][rope_dim / 2]
-  std::vector<float> sin_;          // [n][rope_dim / 2]
-  std::vector<float> scores_;       // [worker][n_ctx]
-  std::vector<uint32_t> next_pos_;  // per sequence, while validating
-  std::vector<uint32_t> touched_;   // sequences of the batch
+  std::vector<float> x_;        // residual stream [n][n_embd]
+  std::vector<float> xn_;       // normalized input [n][n_embd]
+  std::vector<float> q_;        // [n][q_dim]
+  std::vector<float> k_;        // [n][kv_dim]
+  std::vector<float> v_;        // [n][kv_dim]
+  std::vector<float> att_;      // attention output [n][q_dim]
+  std::vector<float> proj_;     // projection back to the stream [n][n_embd]
+  std::vector<float> gate_;     // [n][n_ff]
+  std::vector<float> up_;       // [n][n_ff]
+  std::vector<float> cos_;      // [n][rope_dim / 2]
+  std::vector<float> sin_;      // [n][rope_dim / 2]
+  std::vector<float> scores_;   // [worker][n_ctx]
+  driver_kit::BatchPlan plan_;  // the batch's sequences and their new lengths
 };
 
 }  // namespace llmcore::cpu

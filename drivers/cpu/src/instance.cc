@@ -4,21 +4,14 @@
 #include <vector>
 
 #include "kv_blob.h"
+#include "llmcore/driver_kit/instance_checks.h"
 #include "llmcore/hal/placement.h"
 
 namespace llmcore::cpu {
 namespace {
 
 Status Invalid(std::string message) {
-  return Status(StatusCode::kInvalidArgument, "instance: " + std::move(message));
-}
-
-Status CheckParam(const char* field, uint32_t value, uint32_t max) {
-  if (value == 0 || value > max) {
-    return Invalid(std::string(field) + " = " + std::to_string(value) + " is outside [1, " +
-                   std::to_string(max) + "]");
-  }
-  return Status::Ok();
+  return driver_kit::InvalidInstance(std::move(message));
 }
 
 // One CPU set per worker: hal::PlanThreads on the context's topology, or,
@@ -63,20 +56,10 @@ Result<std::unique_ptr<Instance>> Instance::Create(const DriverContext& ctx,
                                                    const llmcore_model_desc* model,
                                                    const llmcore_instance_params* params) {
   LLMCORE_ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(model));
-  if (params == nullptr) return Invalid("params is NULL");
-  if (params->struct_size < sizeof(llmcore_instance_params)) {
-    return Invalid("params struct_size " + std::to_string(params->struct_size) +
-                   " is smaller than this driver's " +
-                   std::to_string(sizeof(llmcore_instance_params)));
-  }
+  constexpr driver_kit::InstanceLimits kLimits = {
+      .max_ctx = kMaxCtx, .max_seq = kMaxSeq, .max_batch = kMaxBatch};
+  LLMCORE_RETURN_IF_ERROR(driver_kit::CheckInstanceParams(params, kLimits, "cpu"));
   const llmcore_instance_params& p = *params;
-  if (p.device_index != 0) {
-    return Invalid("device " + std::to_string(p.device_index) +
-                   " does not exist (the cpu driver has device 0 only)");
-  }
-  LLMCORE_RETURN_IF_ERROR(CheckParam("n_ctx", p.n_ctx, kMaxCtx));
-  LLMCORE_RETURN_IF_ERROR(CheckParam("n_seq_max", p.n_seq_max, kMaxSeq));
-  LLMCORE_RETURN_IF_ERROR(CheckParam("n_batch_max", p.n_batch_max, kMaxBatch));
   if (p.n_threads > kMaxThreads) {
     return Invalid("n_threads " + std::to_string(p.n_threads) + " is more than " +
                    std::to_string(kMaxThreads));
@@ -113,12 +96,7 @@ Result<std::unique_ptr<Instance>> Instance::Create(const DriverContext& ctx,
 }
 
 Status Instance::CheckSeq(int32_t seq, const char* what) const {
-  if (seq < 0 || static_cast<uint32_t>(seq) >= kv_.n_seq()) {
-    return Status(StatusCode::kInvalidArgument,
-                  std::string(what) + ": sequence id " + std::to_string(seq) +
-                      " is out of range (n_seq_max " + std::to_string(kv_.n_seq()) + ")");
-  }
-  return Status::Ok();
+  return driver_kit::CheckSeqId(seq, kv_.n_seq(), what);
 }
 
 Status Instance::SeqRemove(int32_t seq, int32_t p0, int32_t p1) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "llmcore/driver_kit/instance_checks.h"
+
 namespace llmcore::cpu {
 namespace {
 
@@ -37,21 +39,8 @@ void KvCache::Reserve(uint32_t seq, uint32_t n_positions) {
 
 Status KvCache::Remove(uint32_t seq, int32_t p0, int32_t p1) {
   Sequence& s = seqs_[seq];
-  if (p0 < 0) {
-    return Status(StatusCode::kInvalidArgument,
-                  "seq_remove: p0 " + std::to_string(p0) + " is negative");
-  }
-  const uint32_t begin = static_cast<uint32_t>(p0);
-  if (p1 >= 0 && static_cast<uint32_t>(p1) <= begin) return Status::Ok();  // empty range
-  if (begin >= s.length) return Status::Ok();                              // nothing held there
-  if (p1 >= 0 && static_cast<uint32_t>(p1) < s.length) {
-    return Status(StatusCode::kUnsupported,
-                  "seq_remove: removing positions [" + std::to_string(p0) + ", " +
-                      std::to_string(p1) + ") of sequence " + std::to_string(seq) + " (length " +
-                      std::to_string(s.length) +
-                      ") would leave a hole; only a suffix can be removed");
-  }
-  s.length = begin;
+  LLMCORE_ASSIGN_OR_RETURN(
+      s.length, driver_kit::LengthAfterRemove(static_cast<int32_t>(seq), s.length, p0, p1));
   return Status::Ok();
 }
 

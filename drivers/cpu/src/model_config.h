@@ -11,35 +11,19 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 #include "llmcore/driver.h"
+#include "llmcore/driver_kit/model_desc.h"
 #include "llmcore/status.h"
 
 namespace llmcore::cpu {
 
 enum class Arch { kLlama, kQwen2, kQwen3 };
 
-struct ModelConfig {
+// The description's checked hyperparameters (driver_kit::ReadModelDesc)
+// and the architecture they name.
+struct ModelConfig : driver_kit::ModelHyperparameters {
   Arch arch = Arch::kLlama;
-  std::string arch_name;
-  uint32_t n_vocab = 0;
-  uint32_t n_ctx_train = 0;
-  uint32_t n_embd = 0;
-  uint32_t n_layer = 0;
-  uint32_t n_head = 0;
-  uint32_t n_head_kv = 0;
-  uint32_t head_dim = 0;
-  uint32_t n_ff = 0;
-  float rms_norm_eps = 0;
-  float rope_freq_base = 0;
-  bool rope_neox = false;
-  uint32_t rope_dim = 0;  // even, <= head_dim
-  // Llama 3 frequency scaling; factor 0 means none.
-  float rope_scaling_factor = 0;
-  float rope_low_freq_factor = 0;
-  float rope_high_freq_factor = 0;
-  uint32_t rope_original_ctx = 0;
 
   bool has_qkv_bias() const { return arch == Arch::kQwen2; }
   bool has_qk_norm() const { return arch == Arch::kQwen3; }

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "driver_test_util.h"
@@ -129,19 +128,8 @@ TEST(DriverLoaderTest, CpuDriverLoadsAndDescribesItsDevice) {
 }
 
 TEST(DriverLoaderTest, CpuDriverExportsOnlyItsEntrySymbol) {
-  const auto result =
-      testing::RunCommand("nm -D --defined-only '" + testing::CpuDriverPath() + "'");
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  std::set<std::string> symbols;
-  std::istringstream lines(result.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    // "<address> <type> <name>"
-    std::istringstream fields(line);
-    std::string address, type, name;
-    if (fields >> address >> type >> name) symbols.insert(name);
-  }
-  EXPECT_EQ(symbols, std::set<std::string>{"llmcore_driver_entry"});
+  EXPECT_EQ(testing::ExportedSymbols(testing::CpuDriverPath()),
+            std::set<std::string>{"llmcore_driver_entry"});
 }
 
 // The driver side of the version rule: the entry refuses another major, and

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 
 #include "llmcore/store/model_store.h"
@@ -49,21 +50,37 @@ std::shared_ptr<LoadedModel> GeneratedModel(const std::string& args) {
   return model;
 }
 
+std::shared_ptr<driver_host::DriverContext> OpenDriver(const std::string& path) {
+  auto lib = driver_host::DriverLibrary::Open(path);
+  if (!lib.ok()) throw std::runtime_error(lib.status().ToString());
+  auto context = driver_host::DriverContext::Create(*lib, [](llmcore_log_level level,
+                                                             std::string_view message) {
+    if (level <= LLMCORE_LOG_WARNING) {
+      std::fprintf(stderr, "driver log: %.*s\n", static_cast<int>(message.size()), message.data());
+    }
+  });
+  if (!context.ok()) throw std::runtime_error(context.status().ToString());
+  return *context;
+}
+
 std::shared_ptr<driver_host::DriverContext> CpuDriver() {
-  static std::shared_ptr<driver_host::DriverContext> ctx = [] {
-    auto lib = driver_host::DriverLibrary::Open(CpuDriverPath());
-    if (!lib.ok()) throw std::runtime_error(lib.status().ToString());
-    auto context = driver_host::DriverContext::Create(
-        *lib, [](llmcore_log_level level, std::string_view message) {
-          if (level <= LLMCORE_LOG_WARNING) {
-            std::fprintf(stderr, "driver log: %.*s\n", static_cast<int>(message.size()),
-                         message.data());
-          }
-        });
-    if (!context.ok()) throw std::runtime_error(context.status().ToString());
-    return *context;
-  }();
+  static std::shared_ptr<driver_host::DriverContext> ctx = OpenDriver(CpuDriverPath());
   return ctx;
+}
+
+std::set<std::string> ExportedSymbols(const std::string& module_path) {
+  const auto result = RunCommand("nm -D --defined-only '" + module_path + "'");
+  if (result.exit_code != 0) throw std::runtime_error("nm failed: " + result.err);
+  std::set<std::string> symbols;
+  std::istringstream lines(result.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // "<address> <type> <name>"
+    std::istringstream fields(line);
+    std::string address, type, name;
+    if (fields >> address >> type >> name) symbols.insert(name);
+  }
+  return symbols;
 }
 
 llmcore_instance_params Params(uint32_t n_ctx, uint32_t n_seq, uint32_t n_batch,
@@ -77,11 +94,17 @@ llmcore_instance_params Params(uint32_t n_ctx, uint32_t n_seq, uint32_t n_batch,
   return p;
 }
 
-std::unique_ptr<driver_host::DriverInstance> NewInstance(const llmcore_model_desc& desc,
+std::unique_ptr<driver_host::DriverInstance> NewInstance(driver_host::DriverContext& driver,
+                                                         const llmcore_model_desc& desc,
                                                          const llmcore_instance_params& params) {
-  auto instance = CpuDriver()->CreateInstance(desc, params);
+  auto instance = driver.CreateInstance(desc, params);
   if (!instance.ok()) throw std::runtime_error(instance.status().ToString());
   return std::move(instance).value();
+}
+
+std::unique_ptr<driver_host::DriverInstance> NewInstance(const llmcore_model_desc& desc,
+                                                         const llmcore_instance_params& params) {
+  return NewInstance(*CpuDriver(), desc, params);
 }
 
 std::vector<std::vector<float>> Feed(driver_host::DriverInstance& instance, uint32_t n_vocab,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,12 +37,25 @@ std::shared_ptr<LoadedModel> LoadModel(const std::string& path);
 // process, in a temporary directory) and loads it.
 std::shared_ptr<LoadedModel> GeneratedModel(const std::string& args);
 
-// The CPU driver, initialized once per process (its log goes to the test's
-// stderr at warning level and above).
+// Opens and initializes the driver module at `path`, its log going to the
+// test's stderr at warning level and above (throws std::runtime_error on
+// failure). Each call loads and initializes it anew.
+std::shared_ptr<driver_host::DriverContext> OpenDriver(const std::string& path);
+
+// The CPU driver, initialized once per process (OpenDriver(CpuDriverPath())).
 std::shared_ptr<driver_host::DriverContext> CpuDriver();
+
+// The dynamic symbols a module defines (`nm -D --defined-only`); throws
+// std::runtime_error when nm fails.
+std::set<std::string> ExportedSymbols(const std::string& module_path);
 
 llmcore_instance_params Params(uint32_t n_ctx, uint32_t n_seq, uint32_t n_batch,
                                uint32_t n_threads = 1);
+
+// Creates an instance on `driver` (throws std::runtime_error on failure).
+std::unique_ptr<driver_host::DriverInstance> NewInstance(driver_host::DriverContext& driver,
+                                                         const llmcore_model_desc& desc,
+                                                         const llmcore_instance_params& params);
 
 // Creates an instance on the CPU driver (throws on failure).
 std::unique_ptr<driver_host::DriverInstance> NewInstance(const llmcore_model_desc& desc,

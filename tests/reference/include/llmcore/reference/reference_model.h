@@ -1,19 +1,13 @@
 // ReferenceModel: a naive float forward pass, the yardstick every driver is
 // measured against.
 //
-// Written to be obviously correct rather than fast: every weight is decoded
-// to float once with the quant library's reference decoder, sums are
-// accumulated in double, and each call recomputes the whole sequence from
-// position 0 with plain loops, no KV cache and no batching. It reads the
-// model's hyperparameters from the segment's metadata itself (not through
-// the driver host's ModelDesc), so a mistake in either is caught by
-// comparing them.
-//
-// Architectures: llama (normal RoPE: adjacent pairs), qwen2 (NeoX RoPE: the
-// two halves; q/k/v biases), qwen3 (NeoX; per-head RMSNorm of q and k before
-// RoPE). All: RMSNorm, grouped-query attention, SwiGLU feed-forward, output
-// matrix or the tied token embedding. Llama 3 RoPE scaling from
-// rope_freqs.weight when present, else from {arch}.rope.scaling.* keys.
+// A thin wrapper over NaiveModel (drivers/reference: the same code is the
+// reference driver), which states how it computes: every weight decoded to
+// float once, sums in double, plain loops. Each call recomputes the whole
+// sequence from position 0 on a fresh KV state. It reads the model's
+// hyperparameters from the segment's metadata itself (not through the
+// driver host's ModelDesc), so a mistake in either is caught by comparing
+// them.
 //
 // Thread safety: immutable after Load; Logits may run concurrently.
 #pragma once
@@ -23,20 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "llmcore/reference/naive_model.h"
 #include "llmcore/status.h"
 #include "llmcore/store/segment.h"
 
 namespace llmcore::reference {
-
-struct Hyperparameters {
-  std::string arch;
-  uint32_t n_vocab = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0;
-  uint32_t head_dim = 0, n_ff = 0, rope_dim = 0;
-  float eps = 0, rope_base = 0;
-  bool neox = false;
-  float scaling_factor = 0, low_freq_factor = 1, high_freq_factor = 4;
-  uint32_t original_ctx = 8192;
-};
 
 class ReferenceModel {
  public:
@@ -45,7 +30,7 @@ class ReferenceModel {
   // kCorrupt for a missing key or tensor, or a tensor of the wrong size.
   static Result<ReferenceModel> Load(const store::Segment& segment);
 
-  const Hyperparameters& hparams() const { return hp_; }
+  const Hyperparameters& hparams() const { return model_.hparams(); }
 
   // Logits (n_vocab each) for every position of `tokens`, which start at
   // position 0. Tokens must be in range.
@@ -55,24 +40,9 @@ class ReferenceModel {
   std::vector<std::vector<float>> HiddenStates(std::span<const int32_t> tokens) const;
 
  private:
-  // A matrix decoded to floats: `rows` rows of `cols`, row-major (a GGUF
-  // tensor [ne0, ne1] has rows = ne1, cols = ne0).
-  struct Matrix {
-    uint32_t rows = 0, cols = 0;
-    std::vector<float> w;
-  };
-  struct Layer {
-    std::vector<float> attn_norm, ffn_norm, bq, bk, bv, q_norm, k_norm;
-    Matrix wq, wk, wv, wo, gate, up, down;
-  };
+  explicit ReferenceModel(NaiveModel model) : model_(std::move(model)) {}
 
-  static std::vector<float> MatVec(const Matrix& m, const std::vector<float>& x);
-
-  Hyperparameters hp_;
-  Matrix token_embd_, output_;
-  std::vector<float> output_norm_;
-  std::vector<double> inv_freq_;
-  std::vector<Layer> layers_;
+  NaiveModel model_;
 };
 
 }  // namespace llmcore::reference

@@ -1,7 +1,8 @@
-// Turning the driver's internal Status into the ABI's error convention: a
-// negative errno value returned, and the same code plus a message written to
-// the caller's llmcore_error (driver.h, "Errors").
+// The driver ABI's error convention (driver.h, "Errors"), shared by every
+// compute driver: a negative errno value returned, and the same code plus a
+// message written to the caller's llmcore_error.
 //
+// Ownership: nothing is kept; `error` is the caller's and may be NULL.
 // Thread safety: pure functions writing only the given llmcore_error.
 #pragma once
 
@@ -11,7 +12,7 @@
 #include "llmcore/driver.h"
 #include "llmcore/status.h"
 
-namespace llmcore::cpu {
+namespace llmcore::driver_kit {
 
 // The errno (positive) the ABI uses for a StatusCode:
 //   kInvalidArgument -> EINVAL    kCorrupt -> EPROTO     kUnsupported -> ENOTSUP
@@ -28,7 +29,6 @@ int32_t SetError(llmcore_error* error, int32_t code, std::string_view message);
 int32_t ReportStatus(const Status& status, llmcore_error* error);
 
 // Allocation failures are not Statuses: std::bad_alloc propagates to the
-// entry points (entry.cc), which answer -ENOMEM; every allocation of a call
-// happens before it changes any state.
+// entry points (entry_glue.h), which answer -ENOMEM.
 
-}  // namespace llmcore::cpu
+}  // namespace llmcore::driver_kit

@@ -1,10 +1,10 @@
-#include "abi_error.h"
+#include "llmcore/driver_kit/abi_error.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-namespace llmcore::cpu {
+namespace llmcore::driver_kit {
 
 int ErrnoOf(StatusCode code) {
   switch (code) {
@@ -35,4 +35,4 @@ int32_t ReportStatus(const Status& status, llmcore_error* error) {
   return SetError(error, -ErrnoOf(status.code()), status.message());
 }
 
-}  // namespace llmcore::cpu
+}  // namespace llmcore::driver_kit
