@@ -12,6 +12,7 @@
 using llmcore::lib::Error;
 using llmcore::lib::Fail;
 using llmcore::lib::Guarded;
+using llmcore::lib::MessagePtr;
 
 struct llmcore_model_list {
   std::deque<std::string> strings;  // stable addresses for the entries
@@ -21,11 +22,6 @@ struct llmcore_model_list {
 namespace {
 
 constexpr uint64_t kDefaultCallTimeoutUsec = 60ull * 1000 * 1000;
-
-struct MessageUnref {
-  void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
-};
-using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
 
 Error Malformed(const char* member) {
   return Error{LLMCORE_ERROR_PROTOCOL, std::string("malformed ") + member + " reply"};

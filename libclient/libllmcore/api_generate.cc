@@ -9,13 +9,9 @@
 using llmcore::lib::Error;
 using llmcore::lib::Fail;
 using llmcore::lib::Guarded;
+using llmcore::lib::MessagePtr;
 
 namespace {
-
-struct MessageUnref {
-  void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
-};
-using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
 
 int GenerateImpl(llmcore_client* client, const char* model, const llmcore::lib::Prompt& prompt,
                  const llmcore_generate_options* options, char** text, llmcore_stats* stats) {

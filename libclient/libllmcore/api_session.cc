@@ -1,6 +1,4 @@
 // llmcore.h: sessions and streams (pull-style and with a callback).
-#include <time.h>
-
 #include <string>
 
 #include "handles.h"
@@ -9,17 +7,12 @@
 using llmcore::lib::Error;
 using llmcore::lib::Fail;
 using llmcore::lib::Guarded;
+using llmcore::lib::MonotonicMs;
 
 namespace {
 
 // How long freeing a running stream waits for its cancelled request to end.
 constexpr int kCancelDrainMs = 5000;
-
-int64_t NowMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 // Opens the session in the daemon when it never was or its daemon is gone.
 Error EnsureOpen(llmcore_session* session, std::unique_lock<std::mutex>& lock) {
@@ -94,7 +87,7 @@ int EndStream(llmcore_stream* stream, const Error& error) {
 
 int NextLocked(llmcore_stream* stream, std::unique_lock<std::mutex>& lock, int timeout_ms) {
   auto& connection = stream->session->client->connection;
-  const int64_t deadline = timeout_ms > 0 ? NowMs() + timeout_ms : 0;
+  const int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : 0;
   for (;;) {
     connection.Process();
     if (!stream->pieces.empty()) {
@@ -115,7 +108,7 @@ int NextLocked(llmcore_stream* stream, std::unique_lock<std::mutex>& lock, int t
     int wait_ms = -1;
     if (timeout_ms == 0) return LLMCORE_STREAM_AGAIN;
     if (timeout_ms > 0) {
-      const int64_t left = deadline - NowMs();
+      const int64_t left = deadline - MonotonicMs();
       if (left <= 0) return LLMCORE_STREAM_AGAIN;
       wait_ms = int(left);
     }
@@ -346,12 +339,13 @@ LLMCORE_API void llmcore_stream_free(llmcore_stream* stream) {
     if (!stream->finished && session->current == stream) {
       // Cancel, and let the request end so that the session can take the next one.
       if (CancelLocked(session, lock) == LLMCORE_OK) {
-        const int64_t deadline = NowMs() + kCancelDrainMs;
+        const int64_t deadline = MonotonicMs() + kCancelDrainMs;
         auto& connection = session->client->connection;
-        while (!stream->finished && stream->epoch == connection.epoch() && NowMs() < deadline) {
+        while (!stream->finished && stream->epoch == connection.epoch() &&
+               MonotonicMs() < deadline) {
           connection.Process();
           if (stream->finished) break;
-          connection.WaitOnce(lock, int(deadline - NowMs()));
+          connection.WaitOnce(lock, int(deadline - MonotonicMs()));
         }
       }
       if (session->current == stream) session->current = nullptr;

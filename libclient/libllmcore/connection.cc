@@ -50,6 +50,10 @@ struct PendingCall {
 
 }  // namespace
 
+int64_t MonotonicMs() {
+  return int64_t(NowUsec() / 1000u);
+}
+
 Connection::Connection(std::string address, uint64_t call_timeout_usec)
     : address_(std::move(address)), call_timeout_usec_(call_timeout_usec) {}
 

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -27,6 +28,15 @@
 #include "status.h"
 
 namespace llmcore::lib {
+
+// Owns one reference to a message.
+struct MessageUnref {
+  void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
+};
+using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
+
+// CLOCK_MONOTONIC in milliseconds, for the deadlines of waits.
+int64_t MonotonicMs();
 
 // Something besides the bus that brings events for this client: a session's
 // ring. Its wake fd is polled with the bus; Dispatch() runs inside

@@ -9,11 +9,6 @@
 namespace llmcore::lib {
 namespace {
 
-struct MessageUnref {
-  void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
-};
-using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
-
 Error BuildFailure(int r, const char* what) {
   return Error{LLMCORE_ERROR_FAILED, std::string("building ") + what + ": " + std::strerror(-r)};
 }

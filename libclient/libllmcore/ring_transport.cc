@@ -8,7 +8,6 @@
 // session. A broken event ring (the daemon's fault, or memory corruption)
 // ends the session the same way, with LLMCORE_ERROR_PROTOCOL.
 #include <fcntl.h>
-#include <time.h>
 
 #include <cstring>
 #include <utility>
@@ -25,50 +24,26 @@ namespace {
 // read (it always does, unless it hangs).
 constexpr int64_t kRequestRoomTimeoutMs = 5000;
 
-struct MessageUnref {
-  void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
-};
-using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
-
-int64_t NowMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct RingCode {
-  int status;
-  const char* name;
-};
-
-RingCode FromRingCode(ipc::RingErrorCode code) {
+// A ring ERROR as the library's Error: the codes and "Name: message" texts
+// of the D-Bus errors of the same name (status.h); a protocol violation has
+// no D-Bus twin.
+Error RingError(ipc::RingErrorCode code, const std::string& message) {
+  const char* name = "Failed";
   switch (code) {
-    case ipc::kRingErrorInvalidArgument: return {LLMCORE_ERROR_INVALID_ARGUMENT, "InvalidArgument"};
-    case ipc::kRingErrorModelNotFound: return {LLMCORE_ERROR_MODEL_NOT_FOUND, "ModelNotFound"};
-    case ipc::kRingErrorModelNotLoaded: return {LLMCORE_ERROR_MODEL_NOT_LOADED, "ModelNotLoaded"};
-    case ipc::kRingErrorBusy: return {LLMCORE_ERROR_BUSY, "Busy"};
-    case ipc::kRingErrorAccessDenied: return {LLMCORE_ERROR_ACCESS_DENIED, "AccessDenied"};
-    case ipc::kRingErrorUnsupported: return {LLMCORE_ERROR_UNSUPPORTED, "Unsupported"};
-    case ipc::kRingErrorShuttingDown: return {LLMCORE_ERROR_SHUTTING_DOWN, "ShuttingDown"};
-    case ipc::kRingErrorFailed: return {LLMCORE_ERROR_FAILED, "Failed"};
-    case ipc::kRingErrorProtocolViolation: return {LLMCORE_ERROR_PROTOCOL, "ProtocolViolation"};
-    case ipc::kRingErrorNoSuchSession: return {LLMCORE_ERROR_NO_SUCH_SESSION, "NoSuchSession"};
-    case ipc::kRingErrorLoadFailed: return {LLMCORE_ERROR_LOAD_FAILED, "LoadFailed"};
+    case ipc::kRingErrorProtocolViolation:
+      return Error{LLMCORE_ERROR_PROTOCOL, "ProtocolViolation: " + message};
+    case ipc::kRingErrorInvalidArgument: name = "InvalidArgument"; break;
+    case ipc::kRingErrorModelNotFound: name = "ModelNotFound"; break;
+    case ipc::kRingErrorModelNotLoaded: name = "ModelNotLoaded"; break;
+    case ipc::kRingErrorBusy: name = "Busy"; break;
+    case ipc::kRingErrorAccessDenied: name = "AccessDenied"; break;
+    case ipc::kRingErrorUnsupported: name = "Unsupported"; break;
+    case ipc::kRingErrorShuttingDown: name = "ShuttingDown"; break;
+    case ipc::kRingErrorFailed: name = "Failed"; break;
+    case ipc::kRingErrorNoSuchSession: name = "NoSuchSession"; break;
+    case ipc::kRingErrorLoadFailed: name = "LoadFailed"; break;
   }
-  return {LLMCORE_ERROR_FAILED, "Failed"};
-}
-
-const char* StopReasonName(ipc::StopReasonCode code) {
-  switch (code) {
-    case ipc::kStopEos: return "eos";
-    case ipc::kStopLength: return "length";
-    case ipc::kStopString: return "stop";
-    case ipc::kStopContext: return "context";
-    case ipc::kStopCancelled: return "cancelled";
-    case ipc::kStopError: return "error";
-    case ipc::kStopShutdown: return "shutdown";
-  }
-  return "";
+  return ErrorFromBus(std::string(ipc::kErrorPrefix) + name, message);
 }
 
 ipc::SubmitOptions RingOptions(const llmcore_generate_options& o) {
@@ -171,7 +146,7 @@ class RingSession final : public SessionTransport, public WakeSource {
 
  private:
   Error Write(std::unique_lock<std::mutex>& lock, const ipc::RequestMessage& message) {
-    const int64_t deadline = NowMs() + kRequestRoomTimeoutMs;
+    const int64_t deadline = MonotonicMs() + kRequestRoomTimeoutMs;
     const uint64_t epoch = connection_.epoch();
     for (;;) {
       auto written = writer_.Write(message);
@@ -182,7 +157,7 @@ class RingSession final : public SessionTransport, public WakeSource {
             (ours ? "InvalidArgument: " : "ProtocolViolation: ") + written.status().message()};
       }
       if (*written == ipc::WriteOutcome::kWritten) return Error::Ok();
-      if (NowMs() >= deadline) {
+      if (MonotonicMs() >= deadline) {
         return Error{LLMCORE_ERROR_BUSY, "Busy: the service does not read this session's requests"};
       }
       connection_.WaitOnce(lock, 5);
@@ -199,12 +174,11 @@ class RingSession final : public SessionTransport, public WakeSource {
       return;
     }
     if (const auto* error = std::get_if<ipc::ErrorEvent>(&event)) {
-      const RingCode code = FromRingCode(error->code);
-      std::string message = std::string(code.name) + ": " + error->message;
+      Error named = RingError(error->code, error->message);
       if (error->request_id == 0) {
-        End(code.status, std::move(message));
+        End(named.code, std::move(named.message));
       } else {
-        pending_error_ = {error->request_id, code.status, std::move(message)};
+        pending_error_ = {error->request_id, named.code, std::move(named.message)};
       }
       return;
     }
@@ -219,8 +193,8 @@ class RingSession final : public SessionTransport, public WakeSource {
     stats.values.decode_ms = finished.decode_ms;
     stats.values.tokens_per_second =
         finished.decode_ms > 0 ? finished.generated_tokens / (finished.decode_ms / 1000.0) : 0.0;
+    // The parser admits only the codes 1..7, which llmcore_stop_reason shares.
     stats.values.stop_reason = static_cast<llmcore_stop_reason>(finished.stop_reason);
-    stats.stop_reason = StopReasonName(finished.stop_reason);
     if (pending_error_.request == finished.request_id) {
       stats.error_code = pending_error_.status;
       stats.error = std::move(pending_error_.message);
@@ -245,7 +219,6 @@ class RingSession final : public SessionTransport, public WakeSource {
     Stats stats;
     llmcore_stats_init(&stats.values);
     stats.values.stop_reason = LLMCORE_STOP_ERROR;
-    stats.stop_reason = "error";
     stats.error_code = status;
     stats.error = std::move(message);
     const uint64_t request = current_;

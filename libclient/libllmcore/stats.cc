@@ -32,9 +32,8 @@ Stats StatsFromDict(const Dict& dict) {
   stats.values.prefill_ms = DictDouble(dict, "prefill_ms");
   stats.values.decode_ms = DictDouble(dict, "decode_ms");
   stats.values.tokens_per_second = DictDouble(dict, "tokens_per_second");
-  stats.stop_reason = DictString(dict, "stop_reason");
   stats.error = DictString(dict, "error");
-  stats.values.stop_reason = StopReasonOf(stats.stop_reason);
+  stats.values.stop_reason = StopReasonOf(DictString(dict, "stop_reason"));
   return stats;
 }
 

@@ -13,8 +13,7 @@ namespace llmcore::lib {
 // Statistics of a finished request, as the daemon sent them.
 struct Stats {
   llmcore_stats values{};  // struct_size = sizeof(llmcore_stats)
-  std::string stop_reason;
-  std::string error;  // the "error" key
+  std::string error;       // the "error" key
   // Set when the daemon named the failure (a ring ERROR event): the
   // llmcore_status to return, with `error` as the whole message.
   int error_code = 0;
