@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 #include "llmcore/gguf/reader.h"
@@ -67,14 +68,14 @@ struct LoadedModel::State {
   gguf::GgufFile file;
   std::shared_ptr<const store::Segment> segment;
   std::unique_ptr<driver_host::ModelDesc> desc;
-  std::shared_ptr<driver_host::DriverContext> driver;
-  std::unique_ptr<driver_host::DriverInstance> instance;
+  std::unique_ptr<ModelInstance> serving;
   std::unique_ptr<text::Tokenizer> tokenizer;
   std::optional<text::ChatTemplate> chat_template;
-  std::string device_name;
   uint32_t n_ctx = 0;
   uint32_t n_seq_max = 0;
   uint32_t n_batch_max = 0;
+  // Guards serving->placement (read from any thread, exchanged by the worker).
+  mutable std::mutex placement_mu;
 };
 
 LoadedModel::LoadedModel() : state_(std::make_unique<State>()) {}
@@ -96,7 +97,6 @@ Result<std::shared_ptr<LoadedModel>> LoadedModel::Load(
   std::shared_ptr<LoadedModel> model(new LoadedModel());
   State& s = *model->state_;
   s.name = name;
-  s.driver = std::move(driver);
 
   auto source = OpenSource(options);
   if (!source.ok()) return named(source.status());
@@ -129,23 +129,16 @@ Result<std::shared_ptr<LoadedModel>> LoadedModel::Load(
   s.n_ctx = ChooseCtx(options.n_ctx, d.n_ctx_train, name);
   s.n_seq_max = options.n_seq_max;
   s.n_batch_max = options.n_batch_max;
-  llmcore_instance_params params{};
-  params.struct_size = sizeof(params);
-  params.n_ctx = s.n_ctx;
-  params.n_seq_max = s.n_seq_max + 1;  // the last one: the scheduler's one-shot work
-  params.n_batch_max = s.n_batch_max;
-  params.n_threads = options.n_threads;
-  auto instance = s.driver->CreateInstance(d, params);
-  if (!instance.ok()) return named(instance.status());
-  s.instance = std::move(instance).value();
-  auto device = s.driver->DeviceInfo(params.device_index);
-  if (device.ok()) s.device_name.assign(device->name, strnlen(device->name, sizeof(device->name)));
+  InstancePlacement placement{std::move(driver), options.device_index, options.n_threads};
+  auto instance = model->BuildInstance(placement);
+  if (!instance.ok()) return instance.status();
+  s.serving = std::move(instance).value();
 
   s.chat_template = FindChatTemplate(s.file, *s.tokenizer, name);
   Logf(LogLevel::kInfo,
        "{}: loaded on driver {} ({}): n_ctx {}, {} sequences, batches of {}, {} MiB", name,
-       s.driver->name(), s.device_name, s.n_ctx, s.n_seq_max, s.n_batch_max,
-       s.segment->size() >> 20);
+       s.serving->placement.driver, s.serving->placement.device, s.n_ctx, s.n_seq_max,
+       s.n_batch_max, s.segment->size() >> 20);
   return model;
 }
 
@@ -161,11 +154,20 @@ const text::Tokenizer& LoadedModel::tokenizer() const {
 const std::optional<text::ChatTemplate>& LoadedModel::chat_template() const {
   return state_->chat_template;
 }
-const std::string& LoadedModel::driver_name() const {
-  return state_->driver->name();
+std::string LoadedModel::driver_name() const {
+  return placement().driver;
 }
 std::string LoadedModel::device_name() const {
-  return state_->device_name;
+  return placement().device;
+}
+PlacementInfo LoadedModel::placement() const {
+  std::lock_guard lock(state_->placement_mu);
+  return state_->serving->placement;
+}
+InstancePlacement LoadedModel::instance_placement() const {
+  std::lock_guard lock(state_->placement_mu);
+  const ModelInstance& serving = *state_->serving;
+  return {serving.driver, serving.placement.device_index, serving.placement.n_threads};
 }
 uint32_t LoadedModel::n_ctx() const {
   return state_->n_ctx;
@@ -185,11 +187,54 @@ uint32_t LoadedModel::n_embd() const {
 uint64_t LoadedModel::resident_bytes() const {
   return state_->segment->size();
 }
-bool LoadedModel::supports_embeddings() const {
-  return state_->instance->supports_embeddings();
+uint64_t LoadedModel::kv_bytes_estimate() const {
+  const llmcore_model_desc& d = state_->desc->desc();
+  // Keys and values, every layer, every sequence (the scheduler's own too).
+  return 2ull * d.n_layer * d.n_head_kv * d.head_dim * sizeof(float) * state_->n_ctx *
+         (uint64_t{state_->n_seq_max} + 1);
 }
+bool LoadedModel::supports_embeddings() const {
+  std::lock_guard lock(state_->placement_mu);
+  return state_->serving->instance->supports_embeddings();
+}
+
+Result<std::unique_ptr<ModelInstance>> LoadedModel::BuildInstance(
+    const InstancePlacement& placement) const {
+  const State& s = *state_;
+  if (placement.driver == nullptr)
+    return Status(StatusCode::kInvalidArgument, s.name + ": no driver");
+  llmcore_instance_params params{};
+  params.struct_size = sizeof(params);
+  params.device_index = placement.device_index;
+  params.n_ctx = placement.n_ctx != 0 ? std::min(placement.n_ctx, s.n_ctx) : s.n_ctx;
+  // The last sequence: the scheduler's one-shot work.
+  params.n_seq_max =
+      placement.n_seq_max != 0 ? std::min(placement.n_seq_max, s.n_seq_max + 1) : s.n_seq_max + 1;
+  params.n_batch_max = s.n_batch_max;
+  params.n_threads = placement.n_threads;
+  auto instance = placement.driver->CreateInstance(s.desc->desc(), params);
+  if (!instance.ok()) return instance.status().WithContext(s.name);
+  auto built = std::make_unique<ModelInstance>();
+  built->driver = placement.driver;
+  built->instance = std::move(instance).value();
+  PlacementInfo& info = built->placement;
+  info.driver = placement.driver->name();
+  info.driver_version = placement.driver->library().version();
+  info.device_index = placement.device_index;
+  info.n_threads = placement.n_threads;
+  auto device = placement.driver->DeviceInfo(placement.device_index);
+  if (device.ok()) info.device.assign(device->name, strnlen(device->name, sizeof(device->name)));
+  return built;
+}
+
 driver_host::DriverInstance& LoadedModel::instance() {
-  return *state_->instance;
+  return *state_->serving->instance;
+}
+
+std::unique_ptr<ModelInstance> LoadedModel::ExchangeInstance(std::unique_ptr<ModelInstance> next) {
+  std::lock_guard lock(state_->placement_mu);
+  std::swap(state_->serving, next);
+  return next;
 }
 
 }  // namespace llmcore::engine

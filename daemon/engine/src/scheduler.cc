@@ -3,12 +3,14 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -109,6 +111,12 @@ struct EmbedJob {
   Scheduler::EmbedDone done;
 };
 
+struct MigrationJob {
+  std::unique_ptr<ModelInstance> next;
+  MigrationOptions options;
+  Scheduler::MigrateDone done;
+};
+
 // What the API threads know of a sequence (guarded by State::mu).
 struct SlotShared {
   bool open = false;
@@ -135,6 +143,15 @@ struct StepPart {
 
 }  // namespace
 
+const char* MigrationMethodName(MigrationReport::Method method) {
+  switch (method) {
+    case MigrationReport::Method::kNone: return "none";
+    case MigrationReport::Method::kKvExport: return "kv-export";
+    case MigrationReport::Method::kReprocess: return "reprocess";
+  }
+  return "none";
+}
+
 struct Scheduler::State {
   std::shared_ptr<LoadedModel> model;
   SchedulerLimits limits;
@@ -146,6 +163,7 @@ struct Scheduler::State {
   std::condition_variable cv;
   std::deque<Event> inbox;
   std::deque<EmbedJob> embeds;
+  std::optional<MigrationJob> migration;
   std::vector<SlotShared> slots;
   std::map<uid_t, uint32_t> active_per_uid;
   uint32_t active = 0;
@@ -173,6 +191,9 @@ struct Scheduler::State {
   void HangUntilStopped();
   void Step();
   void RunEmbed(EmbedJob job);
+  void RunMigration(MigrationJob job);
+  Result<MigrationReport> MoveSequences(driver_host::DriverInstance& to,
+                                        const MigrationOptions& options);
   void EndRun(SequenceId seq, StopReason reason, Status error = Status::Ok());
   void ResetKv(SequenceId seq);
   void Release(uid_t uid, SequenceId seq, uint64_t request_id);
@@ -184,16 +205,22 @@ void Scheduler::State::Run() {
   for (;;) {
     std::deque<Event> events;
     std::optional<EmbedJob> embed;
+    std::optional<MigrationJob> migrate;
     bool stop = false;
     {
       std::unique_lock lock(mu);
-      cv.wait_for(lock, kIdleWake,
-                  [this] { return stopping || !inbox.empty() || !embeds.empty() || HasWork(); });
+      cv.wait_for(lock, kIdleWake, [this] {
+        return stopping || !inbox.empty() || !embeds.empty() || migration || HasWork();
+      });
       events.swap(inbox);
       stop = stopping;
       if (!stop && !embeds.empty()) {
         embed = std::move(embeds.front());
         embeds.pop_front();
+      }
+      if (!stop && migration) {
+        migrate = std::move(migration);
+        migration.reset();
       }
     }
     if (stop) {
@@ -210,6 +237,8 @@ void Scheduler::State::Run() {
         HandleFailed(event, e);
       }
     }
+    // Between two forward passes: the sequences' state is complete here.
+    if (migrate) RunMigration(std::move(*migrate));
     // One embedding job between two steps: generation keeps moving.
     if (embed) RunEmbed(std::move(*embed));
     try {
@@ -443,6 +472,98 @@ void Scheduler::State::RunEmbed(EmbedJob job) {
   }
 }
 
+void Scheduler::State::RunMigration(MigrationJob job) {
+  const Clock::time_point started = Clock::now();
+  const PlacementInfo from = model->placement();
+  const PlacementInfo& to = job.next->placement;
+  Result<MigrationReport> result = Status(StatusCode::kInternal, "not migrated");
+  try {
+    result = MoveSequences(*job.next->instance, job.options);
+  } catch (const std::exception& e) {
+    result = Status(StatusCode::kResourceExhausted, std::string("migration: ") + e.what());
+  }
+  if (result.ok()) {
+    result->previous = from;
+    // The old instance is destroyed here, on the thread that used it, and
+    // its memory (KV cache, buffers) is back before the next pass.
+    std::unique_ptr<ModelInstance> old = model->ExchangeInstance(std::move(job.next));
+    old.reset();
+    result->pause_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    Logf(LogLevel::kInfo,
+         "{}: moved from driver {} ({}) to {} ({}): {} sequences by {}, {} tokens re-processed, "
+         "generation paused {:.1f} ms",
+         model->name(), from.driver, from.device, model->placement().driver,
+         model->placement().device, result->sequences, MigrationMethodName(result->method),
+         result->tokens_reprocessed, result->pause_ms);
+  } else {
+    Logf(LogLevel::kWarning, "{}: moving to driver {} ({}) failed, {} keeps serving: {}",
+         model->name(), to.driver, to.device, from.driver, result.status().message());
+    job.next.reset();
+  }
+  try {
+    job.done(std::move(result));
+  } catch (const std::exception& e) {
+    Logf(LogLevel::kWarning, "{}: a migration callback threw: {}", model->name(), e.what());
+  } catch (...) {
+    Logf(LogLevel::kWarning, "{}: a migration callback threw", model->name());
+  }
+}
+
+Result<MigrationReport> Scheduler::State::MoveSequences(driver_host::DriverInstance& to,
+                                                        const MigrationOptions& options) {
+  driver_host::DriverInstance& from = model->instance();
+  MigrationReport report;
+  std::vector<SequenceId> live;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    if (!seqs[i].kv.empty()) live.push_back(static_cast<SequenceId>(i));
+  }
+  report.sequences = static_cast<uint32_t>(live.size());
+  if (live.empty()) return report;
+  const std::string format = from.KvFormat();
+  if (!options.force_reprocess && !format.empty() && format == to.KvFormat()) {
+    report.method = MigrationReport::Method::kKvExport;
+    for (SequenceId seq : live) {
+      const std::string what = "sequence " + std::to_string(seq);
+      auto blob = from.SeqExport(seq);
+      if (!blob.ok()) return blob.status().WithContext(what + ": KV export");
+      LLMCORE_RETURN_IF_ERROR(to.SeqImport(seq, *blob).WithContext(what + ": KV import"));
+    }
+  } else {
+    // The new instance computes the state itself from the token histories,
+    // in batches as full as the instance takes, no logits wanted.
+    report.method = MigrationReport::Method::kReprocess;
+    const size_t n_batch = model->n_batch_max();
+    std::vector<llmcore_batch_entry> batch;
+    batch.reserve(n_batch);
+    auto flush = [&]() -> Status {
+      if (batch.empty()) return Status::Ok();
+      const Status fed = to.Forward(batch, std::span<float>());
+      report.tokens_reprocessed += batch.size();
+      batch.clear();
+      return fed.WithContext("re-processing the token histories");
+    };
+    for (SequenceId seq : live) {
+      const std::vector<text::TokenId>& kv = seqs[static_cast<size_t>(seq)].kv;
+      for (size_t pos = 0; pos < kv.size(); ++pos) {
+        batch.push_back({seq, static_cast<int32_t>(pos), kv[pos], 0});
+        if (batch.size() == n_batch) LLMCORE_RETURN_IF_ERROR(flush());
+      }
+    }
+    LLMCORE_RETURN_IF_ERROR(flush());
+  }
+  // Both ways must leave each sequence exactly as long as its history.
+  for (SequenceId seq : live) {
+    const size_t expected = seqs[static_cast<size_t>(seq)].kv.size();
+    auto length = to.SeqLength(seq);
+    if (length.ok() && static_cast<size_t>(*length) != expected) {
+      return Status(StatusCode::kInternal,
+                    "sequence " + std::to_string(seq) + " holds " + std::to_string(*length) +
+                        " positions after the move, its history " + std::to_string(expected));
+    }
+  }
+  return report;
+}
+
 void Scheduler::State::EndRun(SequenceId seq, StopReason reason, Status error) {
   SequenceState& s = seqs[static_cast<size_t>(seq)];
   std::unique_ptr<RequestRun> run = std::move(s.run);
@@ -502,9 +623,18 @@ void Scheduler::State::Shutdown(std::deque<Event>& events) {
     if (seqs[s].run) EndRun(static_cast<SequenceId>(s), StopReason::kShutdown);
   }
   std::deque<EmbedJob> jobs;
+  std::optional<MigrationJob> migrate;
   {
     std::lock_guard lock(mu);
     jobs.swap(embeds);
+    migrate.swap(migration);
+  }
+  if (migrate) {
+    try {
+      migrate->done(Status(StatusCode::kUnavailable, "the scheduler is stopping"));
+    } catch (...) {
+      Logf(LogLevel::kWarning, "{}: a migration callback threw", model->name());
+    }
   }
   for (EmbedJob& job : jobs) {
     Release(job.uid, -1, 0);
@@ -672,6 +802,24 @@ Status Scheduler::Embed(uid_t owner, std::vector<std::string> texts, EmbedDone d
     ++st.active_per_uid[owner];
     st.last_activity_ms = MonotonicMs();
     st.embeds.push_back(EmbedJob{owner, std::move(texts), std::move(done)});
+  }
+  st.cv.notify_all();
+  return Status::Ok();
+}
+
+Status Scheduler::Migrate(std::unique_ptr<ModelInstance> next, MigrationOptions options,
+                          MigrateDone done) {
+  State& st = *state_;
+  if (next == nullptr || next->instance == nullptr) return Invalid("no instance to migrate to");
+  if (!done) return Invalid("no callback for the migration");
+  {
+    std::lock_guard lock(st.mu);
+    if (st.stopping) return Status(StatusCode::kUnavailable, "the scheduler is stopping");
+    if (st.migration) {
+      return Status(StatusCode::kResourceExhausted,
+                    "model " + st.model->name() + " already has a driver swap waiting");
+    }
+    st.migration = MigrationJob{std::move(next), options, std::move(done)};
   }
   st.cv.notify_all();
   return Status::Ok();

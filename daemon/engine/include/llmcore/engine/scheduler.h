@@ -60,6 +60,17 @@
 // OpenSequence, Submit and Embed answer kUnavailable. The destructor calls
 // Stop().
 //
+// Migration (driver hot swap): Migrate() hands the worker another instance
+// of the model (LoadedModel::BuildInstance). Between two forward passes the
+// worker moves every sequence's KV state onto it - by the drivers' KV
+// export/import when both name the same format, otherwise by feeding the new
+// instance each sequence's token history, which the worker keeps - then puts
+// it in service and destroys the old instance. Requests keep running across
+// it: no token is lost, repeated or sampled twice, since sampling state lives
+// in the requests, not in the instance. A migration that fails at any stage
+// leaves the old instance serving, untouched, and reports why. Only one
+// migration waits at a time.
+//
 // Errors inside a step (a driver failure) end the requests of that step with
 // StopReason::kError and the driver's message; the scheduler keeps serving.
 #pragma once
@@ -97,6 +108,21 @@ struct SchedulerLimits {
 };
 
 using SequenceId = int32_t;
+
+struct MigrationOptions {
+  // Re-process token histories even when both drivers share a KV format.
+  bool force_reprocess = false;
+};
+
+struct MigrationReport {
+  enum class Method { kNone, kKvExport, kReprocess };
+  Method method = Method::kNone;  // kNone: no sequence had state
+  uint32_t sequences = 0;         // sequences whose state moved
+  uint64_t tokens_reprocessed = 0;
+  double pause_ms = 0;     // the time between two forward passes it took
+  PlacementInfo previous;  // what served the model before
+};
+const char* MigrationMethodName(MigrationReport::Method method);
 
 class Scheduler {
  public:
@@ -140,6 +166,14 @@ class Scheduler {
   // full (an Embed counts as one request of `owner`).
   using EmbedDone = std::function<void(Result<std::vector<std::vector<float>>>)>;
   Status Embed(uid_t owner, std::vector<std::string> texts, EmbedDone done);
+
+  // Queues a migration onto `next`; `done` runs on the worker thread with
+  // the report, or with the reason it failed (the driver's error naming the
+  // stage and sequence), or kUnavailable when the scheduler stops first.
+  // Returns kResourceExhausted when a migration is already waiting,
+  // kUnavailable after Stop(), kInvalidArgument for no instance or callback.
+  using MigrateDone = std::function<void(Result<MigrationReport>)>;
+  Status Migrate(std::unique_ptr<ModelInstance> next, MigrationOptions options, MigrateDone done);
 
   struct Load {
     uint32_t sequences_open = 0;
