@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
 
 #include "errors.h"
 
@@ -19,6 +20,7 @@ constexpr char kFooter[] = R"(Exit status:
   3    status: generation is not available now
   4    the daemon cannot be reached (no bus, or nobody owns org.llmcore.Core1)
   5    access denied (polkit or the bus policy)
+  6    verify: the comparison ran and the driver disagreed with the reference
   130  interrupted (Ctrl-C))";
 
 // A number that must be above (or, with `allow_equal`, at least) `limit`,
@@ -70,13 +72,50 @@ void DefineRun(CLI::App& app, CommandLine& line) {
   run->add_flag("-v,--verbose", line.verbose, "print generation statistics on stderr");
 }
 
-void DefineCommands(CLI::App& app, CommandLine& line) {
+// swap, verify and driver reload. swap's DRIVER[:DEVICE] lands in `target`
+// and is split after parsing.
+void DefineDriverCommands(CLI::App& app, CommandLine& line, std::string& target) {
+  CLI::App* swap = app.add_subcommand(
+      "swap",
+      "Move a loaded MODEL onto another driver or device while it serves (polkit: "
+      "org.llmcore.manage): live sequences move over and generation pauses briefly.");
+  AddModel(swap, line, "the loaded model");
+  swap->add_option("driver", target,
+                   "DRIVER[:DEVICE]: the driver, and a device name or index (no DEVICE: the "
+                   "driver's best device)")
+      ->required();
+  swap->add_option("--threads", line.threads,
+                   "CPU threads of the new instance (0: the driver's choice)");
+  swap->add_flag("--reprocess", line.reprocess,
+                 "move sequences by re-processing their tokens, never by KV export/import");
+
+  CLI::App* verify = app.add_subcommand(
+      "verify",
+      "Compare the logits of a loaded MODEL on its driver with the reference driver's "
+      "(polkit: org.llmcore.manage); exit status 0 when they agree, 6 when they do not.");
+  AddModel(verify, line, "the loaded model");
+  verify->add_option("--tokens", line.verify_tokens, "positions to compare (default: 32)")
+      ->check(Above(0, false));
+
+  CLI::App* driver = app.add_subcommand("driver", "Manage the compute drivers.");
+  driver->require_subcommand(1);
+  driver
+      ->add_subcommand("reload",
+                       "Load a new build of a driver from its file and move the models it "
+                       "serves onto it (polkit: org.llmcore.manage).")
+      ->add_option("name", line.target.driver, "the driver")
+      ->required();
+}
+
+void DefineCommands(CLI::App& app, CommandLine& line, std::string& target) {
   app.add_subcommand("list", "List the models found in the configured directories.");
   AddModel(app.add_subcommand("info", "Show everything known about a model."), line, "the model");
   CLI::App* load = app.add_subcommand(
       "load", "Load a model (polkit: org.llmcore.manage); a progress bar on a terminal.");
   AddModel(load, line, "the model");
   load->add_flag("--pin", line.pin, "never unload it when idle");
+  load->add_option("--on", target,
+                   "DRIVER[:DEVICE] to run it on (default: the best device that fits it)");
   AddModel(app.add_subcommand("unload", "Unload a model (polkit: org.llmcore.manage)."), line,
            "the model");
   app.add_subcommand("ps", "List the loaded models with their driver, device and memory.");
@@ -85,32 +124,68 @@ void DefineCommands(CLI::App& app, CommandLine& line) {
                      "Say whether generation is available now (exit status 0) or why not (3).")
       ->add_option("model", line.model, "the model (default: the default model)");
   DefineRun(app, line);
+  DefineDriverCommands(app, line, target);
+}
+
+// "swap", or "driver reload" for a group's subcommand.
+std::string CommandName(const CLI::App& app) {
+  const CLI::App* command = app.get_subcommands().front();
+  std::string name = command->get_name();
+  while (!command->get_subcommands().empty()) {
+    command = command->get_subcommands().front();
+    name += " " + command->get_name();
+  }
+  return name;
 }
 
 }  // namespace
 
+Result<DriverTarget> ParseDriverTarget(std::string_view text) {
+  const size_t colon = text.find(':');
+  DriverTarget target{std::string(text.substr(0, colon)), ""};
+  if (colon != std::string_view::npos) target.device = std::string(text.substr(colon + 1));
+  if (target.driver.empty()) {
+    return Status(StatusCode::kInvalidArgument,
+                  fmt::format("'{}' names no driver: expected DRIVER[:DEVICE], such as "
+                              "'cpu', 'cuda:cuda0' or 'cuda:1'",
+                              text));
+  }
+  return target;
+}
+
 std::variant<CommandLine, int> ParseCommandLine(int argc, const char* const* argv) {
   CommandLine line;
   std::string bus = "system";
+  std::string target;  // swap's DRIVER[:DEVICE], load's --on
   CLI::App app{"Administer llmcored, the system LLM service.", "llmctl"};
   app.add_option("--bus", bus, "system, session or a D-Bus address (default: system)");
-  app.add_flag("--json", line.json, "print JSON instead of text (list, info, ps, hw, status, run)");
+  app.add_flag(
+      "--json", line.json,
+      "print JSON instead of text (list, info, ps, hw, status, run, swap, verify, driver)");
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(kFooter);
-  DefineCommands(app, line);
+  DefineCommands(app, line, target);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  line.command = app.get_subcommands().front()->get_name();
+  line.command = CommandName(app);
   auto spec = ParseBusSpec(bus);
   if (!spec.ok()) {
     std::cerr << FormatFailure(spec.status()) << '\n';
     return kExitUsage;
   }
   line.bus = *spec;
+  if (line.command == "swap" || (line.command == "load" && !target.empty())) {
+    auto parsed = ParseDriverTarget(target);
+    if (!parsed.ok()) {
+      std::cerr << FormatFailure(parsed.status()) << '\n';
+      return kExitUsage;
+    }
+    line.target = std::move(*parsed);
+  }
   if (line.system_prompt) line.chat = true;
   return line;
 }

@@ -3,8 +3,8 @@
 // (text, or JSON with --json) and any failure on stderr, and returns the exit
 // status (errors.h).
 //
-// Output formats: format.h and hardware_format.h; libclient/README.md
-// documents them.
+// Output formats: format.h, hardware_format.h and driver_format.h;
+// libclient/README.md documents them.
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -24,6 +24,12 @@ int LoadedModelsCommand(sd_bus* bus, const CommandLine& line);  // ps
 int HardwareCommand(sd_bus* bus, const CommandLine& line);      // hw
 int StatusCommand(sd_bus* bus, const CommandLine& line);        // status [MODEL]
 int RunCommand(const CommandLine& line);                        // run MODEL [PROMPT]
+// swap MODEL DRIVER[:DEVICE] [--threads N] [--reprocess]
+int SwapDriverCommand(sd_bus* bus, const CommandLine& line);
+// verify MODEL [--tokens N]: kExitVerifyFailed (6) when the comparison ran
+// and did not pass
+int VerifyModelCommand(sd_bus* bus, const CommandLine& line);
+int ReloadDriverCommand(sd_bus* bus, const CommandLine& line);  // driver reload NAME
 
 // Writes text, or JSON (indented, invalid UTF-8 replaced) and a newline, to stdout.
 void PrintText(const std::string& text);

@@ -17,7 +17,7 @@ constexpr std::string_view kDbusErrorPrefix = "org.freedesktop.DBus.Error.";
 constexpr std::array<std::string_view, 4> kUnreachableNames = {"ServiceUnknown", "NameHasNoOwner",
                                                                "NoServer", "Disconnected"};
 
-constexpr std::array<std::pair<std::string_view, StatusCode>, 10> kLlmcoreCodes = {{
+constexpr std::array<std::pair<std::string_view, StatusCode>, 12> kLlmcoreCodes = {{
     {"InvalidArgument", StatusCode::kInvalidArgument},
     {"ModelNotFound", StatusCode::kNotFound},
     {"ModelNotLoaded", StatusCode::kNotFound},
@@ -27,6 +27,8 @@ constexpr std::array<std::pair<std::string_view, StatusCode>, 10> kLlmcoreCodes 
     {"LoadFailed", StatusCode::kCorrupt},
     {"Unsupported", StatusCode::kUnsupported},
     {"ShuttingDown", StatusCode::kCancelled},
+    {"DriverNotFound", StatusCode::kNotFound},
+    {"SwapFailed", StatusCode::kInternal},
     {"Failed", StatusCode::kInternal},
 }};
 

@@ -8,6 +8,7 @@
 //   3  `status`: generation is not available now
 //   4  the daemon cannot be reached: no bus, or nobody owns org.llmcore.Core1
 //   5  access denied (polkit or the bus policy said no)
+//   6  `verify`: the comparison ran and the driver disagreed with the reference
 //   130 interrupted (Ctrl-C)
 //
 // Failures print one line on stderr: "llmctl: <Name>: <message>", where Name is
@@ -31,6 +32,7 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNotAvailable = 3;
 inline constexpr int kExitUnreachable = 4;
 inline constexpr int kExitAccessDenied = 5;
+inline constexpr int kExitVerifyFailed = 6;
 inline constexpr int kExitInterrupted = 130;
 
 // The error name without the llmcore or D-Bus prefix ("ModelNotFound",
@@ -56,7 +58,7 @@ Status StatusFromBusError(std::string_view name, std::string_view message);
 Status StatusFromLibrary(int code, std::string_view message);
 
 // 0 for ok, 5 for kPermissionDenied, 4 for kUnavailable, 1 for anything else.
-// (2, 3 and 130 are decided by the command line and the commands themselves.)
+// (2, 3, 6 and 130 are decided by the command line and the commands themselves.)
 int ExitStatusFor(const Status& status);
 
 // "llmctl: <message>".

@@ -27,6 +27,16 @@ std::string SizeCell(const Json& object, const char* key) {
   return FormatBytes(object[key].get<uint64_t>());
 }
 
+// "cpu 0.1.0": the driver and, when the daemon says, its version.
+std::string DriverCell(const Json& info) {
+  std::string cell = Cell(info, "driver");
+  if (cell == "-") return cell;
+  if (const std::string version = Cell(info, "driver_version"); version != "-") {
+    cell += " " + version;
+  }
+  return cell;
+}
+
 }  // namespace
 
 size_t CodePointCount(std::string_view text) {
@@ -148,7 +158,7 @@ std::string FormatLoadedModels(const Json& infos) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& info : infos) {
     rows.push_back(
-        {Cell(info, "name"), Cell(info, "driver"), Cell(info, "device"), SizeCell(info, "size")});
+        {Cell(info, "name"), DriverCell(info), Cell(info, "device"), SizeCell(info, "size")});
   }
   return FormatTable({{"NAME"}, {"DRIVER"}, {"DEVICE"}, {"MEMORY", true}}, rows);
 }

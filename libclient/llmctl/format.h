@@ -53,7 +53,8 @@ Json ModelListJson(const Json& rows);
 std::string FormatModelList(const Json& models);
 
 // `llmctl ps`, from GetModelInfo of each loaded model: NAME DRIVER DEVICE
-// MEMORY (the model's size: its weights live in one shared segment).
+// MEMORY (the model's size: its weights live in one shared segment). DRIVER
+// is "name version" when the daemon sends driver_version.
 std::string FormatLoadedModels(const Json& infos);
 
 // `llmctl status`: "ready", or "<availability>: <reason>" (just the

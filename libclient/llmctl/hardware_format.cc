@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "format.h"
@@ -11,16 +11,26 @@
 namespace llmcore::llmctl {
 namespace {
 
-// An array of structs (JSON arrays) as objects with the given field names;
-// anything else unchanged.
-template <size_t N>
-Json NameFields(const Json& rows, const std::array<const char*, N>& fields) {
+using Fields = std::vector<const char*>;
+
+// An array of structs (JSON arrays) as objects. A row's fields are named by
+// the first of `shapes` with as many fields as the row (the current shape,
+// then older daemons' ones), else by the first shape as far as it goes;
+// anything but an array of arrays is returned unchanged.
+Json NameFields(const Json& rows, const std::vector<Fields>& shapes) {
   if (!rows.is_array()) return rows;
   Json out = Json::array();
   for (const Json& row : rows) {
     if (!row.is_array()) return rows;
+    const Fields* fields = &shapes.front();
+    for (const Fields& shape : shapes) {
+      if (shape.size() == row.size()) {
+        fields = &shape;
+        break;
+      }
+    }
     Json named = Json::object();
-    for (size_t i = 0; i < N && i < row.size(); ++i) named[fields[i]] = row[i];
+    for (size_t i = 0; i < fields->size() && i < row.size(); ++i) named[(*fields)[i]] = row[i];
     out.push_back(std::move(named));
   }
   return out;
@@ -33,6 +43,12 @@ const Json* Field(const Json& object, const char* key) {
 std::string Text(const Json& object, const char* key) {
   const Json* value = Field(object, key);
   return value ? FormatValue(*value) : "-";
+}
+
+// The value as text; "" when missing.
+std::string OptionalText(const Json& object, const char* key) {
+  const Json* value = Field(object, key);
+  return value ? FormatValue(*value) : "";
 }
 
 std::string Bytes(const Json& object, const char* key) {
@@ -56,23 +72,47 @@ std::string Cores(const Json& hw) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
+// "cpu 0.1.0, score 100, 1 instance, from /usr/lib/.../cpu.so", from
+// whichever fields are present.
+std::string DriverLine(const Json& driver) {
+  std::string out = Text(driver, "name");
+  if (const std::string version = OptionalText(driver, "version"); !version.empty()) {
+    out += " " + version;
+  }
+  if (Field(driver, "score")) out += ", score " + Text(driver, "score");
+  if (const Json* instances = Field(driver, "instances");
+      instances && instances->is_number_unsigned()) {
+    const uint64_t n = instances->get<uint64_t>();
+    out += fmt::format(", {} {}", n, n == 1 ? "instance" : "instances");
+  }
+  if (const std::string path = OptionalText(driver, "path"); !path.empty()) {
+    out += ", from " + path;
+  }
+  return out;
+}
+
 }  // namespace
 
 Json HardwareJson(const Json& raw) {
   Json out = raw;
   if (!out.is_object()) return out;
   if (out.contains("numa_nodes")) {
-    out["numa_nodes"] = NameFields(out["numa_nodes"], std::array{"node", "memory"});
+    out["numa_nodes"] = NameFields(out["numa_nodes"], {{"node", "memory"}});
   }
   if (out.contains("gpus")) {
-    out["gpus"] = NameFields(out["gpus"], std::array{"name", "pci_address", "numa_node"});
+    out["gpus"] = NameFields(out["gpus"], {{"name", "pci_address", "numa_node"}});
   }
   if (out.contains("drivers")) {
-    out["drivers"] = NameFields(out["drivers"], std::array{"name", "version"});
+    // a(sssiu); older daemons sent a(ss), the same first two fields.
+    out["drivers"] =
+        NameFields(out["drivers"], {{"name", "version", "path", "score", "instances"}});
   }
   if (out.contains("devices")) {
+    // a(sussstt); older daemons sent a(ssstt), without index and description.
     out["devices"] = NameFields(
-        out["devices"], std::array{"driver", "name", "kind", "memory_total", "memory_free"});
+        out["devices"],
+        {{"driver", "index", "name", "description", "kind", "memory_total", "memory_free"},
+         {"driver", "name", "kind", "memory_total", "memory_free"}});
   }
   return out;
 }
@@ -111,15 +151,18 @@ std::string FormatHardware(const Json& hw) {
     }
   }
   if (const Json* drivers = Field(hw, "drivers"); drivers && drivers->is_array()) {
-    for (const Json& driver : *drivers) {
-      line("driver", fmt::format("{} {}", Text(driver, "name"), Text(driver, "version")));
-    }
+    for (const Json& driver : *drivers) line("driver", DriverLine(driver));
   }
   if (const Json* devices = Field(hw, "devices"); devices && devices->is_array()) {
     for (const Json& device : *devices) {
-      line("device", fmt::format("{}/{} ({}): {} free of {}", Text(device, "driver"),
-                                 Text(device, "name"), Text(device, "kind"),
-                                 Bytes(device, "memory_free"), Bytes(device, "memory_total")));
+      std::string about = Text(device, "kind");
+      if (const std::string description = OptionalText(device, "description");
+          !description.empty()) {
+        about = description + ", " + about;
+      }
+      line("device",
+           fmt::format("{}/{} ({}): {} free of {}", Text(device, "driver"), Text(device, "name"),
+                       about, Bytes(device, "memory_free"), Bytes(device, "memory_total")));
     }
   }
   return out;

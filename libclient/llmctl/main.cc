@@ -3,8 +3,9 @@
 //   llmctl [--bus=system|session|ADDRESS] [--json] COMMAND [ARGS]
 //
 // Commands: list, info MODEL, load MODEL [--pin], unload MODEL, ps, hw,
-// status [MODEL], run MODEL [PROMPT] [options]. `llmctl --help` describes
-// them; libclient/README.md documents the output formats and exit statuses.
+// status [MODEL], run MODEL [PROMPT] [options], swap MODEL DRIVER[:DEVICE]
+// [--threads N] [--reprocess], verify MODEL [--tokens N], driver reload NAME. `llmctl --help`
+// describes them; libclient/README.md documents the output formats and exit statuses.
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -24,10 +25,16 @@ int Dispatch(const CommandLine& line) {
   if (line.command == "run") return llmcore::llmctl::RunCommand(line);
   using Command = int (*)(sd_bus*, const CommandLine&);
   static const std::map<std::string, Command> kCommands = {
-      {"list", llmcore::llmctl::ListModelsCommand}, {"info", llmcore::llmctl::ModelInfoCommand},
-      {"load", llmcore::llmctl::LoadModelCommand},  {"unload", llmcore::llmctl::UnloadModelCommand},
-      {"ps", llmcore::llmctl::LoadedModelsCommand}, {"hw", llmcore::llmctl::HardwareCommand},
+      {"list", llmcore::llmctl::ListModelsCommand},
+      {"info", llmcore::llmctl::ModelInfoCommand},
+      {"load", llmcore::llmctl::LoadModelCommand},
+      {"unload", llmcore::llmctl::UnloadModelCommand},
+      {"ps", llmcore::llmctl::LoadedModelsCommand},
+      {"hw", llmcore::llmctl::HardwareCommand},
       {"status", llmcore::llmctl::StatusCommand},
+      {"swap", llmcore::llmctl::SwapDriverCommand},
+      {"verify", llmcore::llmctl::VerifyModelCommand},
+      {"driver reload", llmcore::llmctl::ReloadDriverCommand},
   };
   const auto command = kCommands.find(line.command);
   if (command == kCommands.end()) {

@@ -57,7 +57,8 @@ Status LoadAndWait(sd_bus* bus, const CommandLine& line, ProgressBar& bar) {
   LLMCORE_ASSIGN_OR_RETURN(MessagePtr call, NewManagerCall(bus, "LoadModel"));
   const int r = sd_bus_message_append(call.get(), "s", line.model.c_str());
   if (r < 0) return SdBusFailure(r, "LoadModel");
-  LLMCORE_RETURN_IF_ERROR(AppendOptions(call.get(), LoadOptions(line.pin)));
+  LLMCORE_RETURN_IF_ERROR(
+      AppendOptions(call.get(), LoadOptions(line.pin, line.target.driver, line.target.device)));
   sd_bus_slot* raw = nullptr;
   const int sent =
       sd_bus_call_async(bus, &raw, call.get(), OnLoadReply, &wait, kLongCallTimeoutUsec);

@@ -29,6 +29,8 @@ int AppendValue(sd_bus_message* m, const OptionValue& value) {
           return sd_bus_message_append_basic(m, SD_BUS_TYPE_UINT64, &v);
         } else if constexpr (std::is_same_v<T, double>) {
           return sd_bus_message_append_basic(m, SD_BUS_TYPE_DOUBLE, &v);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return sd_bus_message_append_basic(m, SD_BUS_TYPE_STRING, v.c_str());
         } else {
           int r = sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "s");
           for (size_t i = 0; r >= 0 && i < v.size(); ++i) {
@@ -43,7 +45,7 @@ int AppendValue(sd_bus_message* m, const OptionValue& value) {
 }  // namespace
 
 const char* OptionSignature(const OptionValue& value) {
-  static constexpr const char* kSignatures[] = {"b", "i", "u", "t", "d", "as"};
+  static constexpr const char* kSignatures[] = {"b", "i", "u", "t", "d", "s", "as"};
   static_assert(std::variant_size_v<OptionValue> == std::size(kSignatures));
   return kSignatures[value.index()];
 }
@@ -66,9 +68,24 @@ GenerateOptions::GenerateOptions(const GenerationFlags& flags) {
   options_.ignore_eos = flags.ignore_eos ? 1 : 0;
 }
 
-OptionList LoadOptions(bool pin) {
+OptionList LoadOptions(bool pin, const std::string& driver, const std::string& device) {
   OptionList out;
   if (pin) out.emplace_back("pin", true);
+  if (!driver.empty()) out.emplace_back("driver", driver);
+  if (!device.empty()) out.emplace_back("device", device);
+  return out;
+}
+
+OptionList SwapOptions(std::optional<uint32_t> threads, bool reprocess) {
+  OptionList out;
+  if (threads) out.emplace_back("threads", *threads);
+  if (reprocess) out.emplace_back("method", std::string("reprocess"));
+  return out;
+}
+
+OptionList VerifyOptions(std::optional<uint32_t> tokens) {
+  OptionList out;
+  if (tokens) out.emplace_back("tokens", *tokens);
   return out;
 }
 

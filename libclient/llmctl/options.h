@@ -1,6 +1,6 @@
 // The options llmctl passes on from its command line: the "a{sv}"
-// dictionary of LoadModel, and run's generation options as libllmcore's
-// llmcore_generate_options.
+// dictionaries of LoadModel, SwapDriver and VerifyModel, and run's
+// generation options as libllmcore's llmcore_generate_options.
 //
 // Only what the person gave is sent: an option left out is left to the
 // daemon's default (ipc/dbus/org.llmcore.Core1.xml lists keys, types and
@@ -24,12 +24,12 @@
 
 namespace llmcore::llmctl {
 
-// One value of an option dictionary, by D-Bus type: b i u t d as.
+// One value of an option dictionary, by D-Bus type: b i u t d s as.
 using OptionValue =
-    std::variant<bool, int32_t, uint32_t, uint64_t, double, std::vector<std::string>>;
+    std::variant<bool, int32_t, uint32_t, uint64_t, double, std::string, std::vector<std::string>>;
 using OptionList = std::vector<std::pair<std::string, OptionValue>>;
 
-// The D-Bus signature of a value ("b", "i", "u", "t", "d", "as").
+// The D-Bus signature of a value ("b", "i", "u", "t", "d", "s", "as").
 const char* OptionSignature(const OptionValue& value);
 
 // The generation options of `llmctl run`.
@@ -62,8 +62,17 @@ class GenerateOptions {
   llmcore_generate_options options_;
 };
 
-// Options of LoadModel: pin b when asked for.
-OptionList LoadOptions(bool pin);
+// Options of LoadModel: pin b when asked for; driver s and device s when
+// the model is placed explicitly ("" : not sent).
+OptionList LoadOptions(bool pin, const std::string& driver = "", const std::string& device = "");
+
+// Options of SwapDriver: threads u when given (0 = the driver's choice),
+// method s "reprocess" when asked for (left out, the daemon's "auto" moves
+// sequences by KV export/import where both drivers can).
+OptionList SwapOptions(std::optional<uint32_t> threads, bool reprocess);
+
+// Options of VerifyModel: tokens u when given (the daemon's default is 32).
+OptionList VerifyOptions(std::optional<uint32_t> tokens);
 
 // Appends `options` to `message` as one "a{sv}" argument.
 Status AppendOptions(sd_bus_message* message, const OptionList& options);

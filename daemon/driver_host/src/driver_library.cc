@@ -1,15 +1,66 @@
 #include "llmcore/driver_host/driver_library.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "llmcore/unique_fd.h"
 
 namespace llmcore::driver_host {
+
+// One library file as the dynamic loader knows it: the descriptor it was
+// dlopened through and the name that gave it ("/proc/self/fd/<n>"). The
+// process-wide table below holds one per file (device, inode) while a
+// DriverLibrary of it lives, and for good once the object outlived its last
+// DriverLibrary (the header says why).
+struct DriverLibrary::LoadedFile {
+  using Key = std::pair<dev_t, ino_t>;
+
+  Key key;
+  UniqueFd fd;
+  std::string proc_name;
+  int users = 0;  // DriverLibrary objects holding a handle; under Mutex()
+
+  // Never destroyed: a DriverLibrary may be released during static
+  // destruction.
+  static std::mutex& Mutex() {
+    static auto* mu = new std::mutex();
+    return *mu;
+  }
+  static std::map<Key, std::shared_ptr<LoadedFile>>& Table() {
+    static auto* table = new std::map<Key, std::shared_ptr<LoadedFile>>();
+    return *table;
+  }
+};
+
 namespace {
+
+// Whether the loader still has an object mapped at `base` under `name`.
+bool StillLoaded(ElfW(Addr) base, const std::string& name) {
+  struct Wanted {
+    ElfW(Addr) base;
+    const std::string* name;
+  } wanted{base, &name};
+  return dl_iterate_phdr(
+             [](dl_phdr_info* info, size_t, void* data) -> int {
+               const auto* w = static_cast<const Wanted*>(data);
+               return info->dlpi_addr == w->base && info->dlpi_name != nullptr &&
+                              *w->name == info->dlpi_name
+                          ? 1
+                          : 0;
+             },
+             &wanted) != 0;
+}
 
 // The table prefix this host needs: everything up to and including forward.
 constexpr size_t kRequiredTableBytes = offsetof(llmcore_driver, forward) + sizeof(void*);
@@ -47,17 +98,58 @@ Status DriverStatus(const std::string& driver, const char* what, int32_t code,
 
 Result<std::shared_ptr<const DriverLibrary>> DriverLibrary::Open(const std::string& path) {
   const std::string prefix = "driver " + path + ": ";
-  if (access(path.c_str(), F_OK) != 0) {
-    return Status(errno == ENOENT ? StatusCode::kNotFound : StatusCode::kPermissionDenied,
-                  prefix + "cannot open: " + std::strerror(errno));
+  // O_NONBLOCK: a FIFO in a driver directory must not hang the caller; it
+  // changes nothing for a regular file.
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd) {
+    const int err = errno;
+    const StatusCode code = err == ENOENT || err == ENOTDIR ? StatusCode::kNotFound
+                            : err == EACCES || err == EPERM ? StatusCode::kPermissionDenied
+                                                            : StatusCode::kIoError;
+    return Status(code, prefix + "cannot open: " + std::strerror(err));
   }
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) {
+    return Status(StatusCode::kIoError, prefix + "cannot stat: " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Status(StatusCode::kCorrupt, prefix + "is not a regular file");
+  }
+
   std::shared_ptr<DriverLibrary> lib(new DriverLibrary());
   lib->path_ = path;
-  dlerror();
-  lib->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (lib->handle_ == nullptr) {
-    const char* why = dlerror();
-    return Status(StatusCode::kCorrupt, prefix + "cannot load: " + (why ? why : "dlopen failed"));
+  {
+    std::lock_guard lock(LoadedFile::Mutex());
+    auto& table = LoadedFile::Table();
+    const LoadedFile::Key key{st.st_dev, st.st_ino};
+    std::shared_ptr<LoadedFile> file;
+    if (auto it = table.find(key); it != table.end()) {
+      // Loaded already: its name finds the same object (`fd` closes).
+      file = it->second;
+    } else {
+      file = std::make_shared<LoadedFile>();
+      file->key = key;
+      file->fd = std::move(fd);
+      file->proc_name = "/proc/self/fd/" + std::to_string(file->fd.get());
+    }
+    dlerror();
+    void* handle = dlopen(file->proc_name.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      // A failed dlopen leaves nothing loaded under the name; a new entry's
+      // descriptor closes with `file`. The loader's message names the file
+      // by the name it was given: say the path instead.
+      const char* why = dlerror();
+      std::string message = why ? why : "dlopen failed";
+      const std::string loaded_as = file->proc_name + ":";
+      for (size_t at = message.find(loaded_as); at != std::string::npos;
+           at = message.find(loaded_as, at + path.size() + 1)) {
+        message.replace(at, loaded_as.size(), path + ":");
+      }
+      return Status(StatusCode::kCorrupt, prefix + "cannot load: " + message);
+    }
+    if (file->users++ == 0) table[key] = file;
+    lib->file_ = std::move(file);
+    lib->handle_ = handle;
   }
   // From here on, returning an error destroys `lib`, which dlcloses.
   void* symbol = dlsym(lib->handle_, LLMCORE_DRIVER_ENTRY_SYMBOL);
@@ -109,7 +201,22 @@ Result<std::shared_ptr<const DriverLibrary>> DriverLibrary::Open(const std::stri
 }
 
 DriverLibrary::~DriverLibrary() {
-  if (handle_ != nullptr) dlclose(handle_);
+  if (handle_ == nullptr) return;
+  std::lock_guard lock(LoadedFile::Mutex());
+  // The object's identity, to see after dlclose whether it is still loaded.
+  link_map* map = nullptr;
+  const bool known = dlinfo(handle_, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr;
+  const ElfW(Addr) base = known ? map->l_addr : 0;
+  const std::string name = known && map->l_name != nullptr ? map->l_name : "";
+  dlclose(handle_);
+  if (--file_->users > 0) return;
+  // The last user. Unloaded: the name is gone from the loader, the
+  // descriptor may close. Still loaded (another dlopen holds it, or it
+  // cannot be unloaded): the descriptor stays open, so its number, which
+  // the loader still answers with this object, never names another file.
+  if (!known || StillLoaded(base, name)) return;
+  auto& table = LoadedFile::Table();
+  if (auto it = table.find(file_->key); it != table.end() && it->second == file_) table.erase(it);
 }
 
 }  // namespace llmcore::driver_host

@@ -15,6 +15,8 @@ const char* BusErrorName(BusError error) {
     case BusError::kLoadFailed: return "org.llmcore.Error.LoadFailed";
     case BusError::kUnsupported: return "org.llmcore.Error.Unsupported";
     case BusError::kShuttingDown: return "org.llmcore.Error.ShuttingDown";
+    case BusError::kDriverNotFound: return "org.llmcore.Error.DriverNotFound";
+    case BusError::kSwapFailed: return "org.llmcore.Error.SwapFailed";
     case BusError::kFailed: return "org.llmcore.Error.Failed";
   }
   return "org.llmcore.Error.Failed";

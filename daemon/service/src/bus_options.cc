@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "llmcore/utf8.h"
+
 namespace llmcore::service {
 namespace {
 
@@ -259,10 +261,50 @@ Result<ParsedRing> ParseRingOptions(const OptionMap& map) {
 }
 
 Result<ParsedLoad> ParseLoadOptions(const OptionMap& map) {
-  LLMCORE_RETURN_IF_ERROR(CheckKnownKeys(map, {"pin"}));
+  LLMCORE_RETURN_IF_ERROR(CheckKnownKeys(map, {"pin", "driver", "device"}));
   ParsedLoad out;
   LLMCORE_ASSIGN_OR_RETURN(const bool* pin, Get<bool>(map, "pin", "b"));
   if (pin) out.pin = *pin;
+  LLMCORE_ASSIGN_OR_RETURN(const std::string* driver, Get<std::string>(map, "driver", "s"));
+  if (driver) out.driver = *driver;
+  LLMCORE_ASSIGN_OR_RETURN(const std::string* device, Get<std::string>(map, "device", "s"));
+  if (device) {
+    if (out.driver.empty()) {
+      return Status(StatusCode::kInvalidArgument, "option 'device' needs option 'driver'");
+    }
+    out.device = *device;
+  }
+  return out;
+}
+
+Result<ParsedSwap> ParseSwapOptions(const OptionMap& map) {
+  LLMCORE_RETURN_IF_ERROR(CheckKnownKeys(map, {"threads", "method"}));
+  ParsedSwap out;
+  LLMCORE_ASSIGN_OR_RETURN(const uint32_t* threads, Get<uint32_t>(map, "threads", "u"));
+  if (threads) {
+    if (*threads > 1024) return OutOfRange("threads", "at most 1024");
+    out.threads = *threads;
+  }
+  LLMCORE_ASSIGN_OR_RETURN(const std::string* method, Get<std::string>(map, "method", "s"));
+  if (method) {
+    if (*method != "auto" && *method != "reprocess") {
+      return Status(
+          StatusCode::kInvalidArgument,
+          "option 'method' must be 'auto' or 'reprocess', not '" + SanitizeUtf8(*method) + "'");
+    }
+    out.force_reprocess = *method == "reprocess";
+  }
+  return out;
+}
+
+Result<ParsedVerify> ParseVerifyOptions(const OptionMap& map) {
+  LLMCORE_RETURN_IF_ERROR(CheckKnownKeys(map, {"tokens"}));
+  ParsedVerify out;
+  LLMCORE_ASSIGN_OR_RETURN(const uint32_t* tokens, Get<uint32_t>(map, "tokens", "u"));
+  if (tokens) {
+    if (*tokens < 1 || *tokens > 4096) return OutOfRange("tokens", "within [1, 4096]");
+    out.tokens = *tokens;
+  }
   return out;
 }
 

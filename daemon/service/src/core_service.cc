@@ -46,6 +46,16 @@ const sd_bus_vtable CoreService::kManagerVtable[] = {
     SD_BUS_METHOD_WITH_NAMES("CreateSession", "sa{sv}", SD_BUS_PARAM(model) SD_BUS_PARAM(options),
                              "o", SD_BUS_PARAM(session), &CoreService::CreateSession,
                              SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES(
+        "SwapDriver", "sssa{sv}",
+        SD_BUS_PARAM(model) SD_BUS_PARAM(driver) SD_BUS_PARAM(device) SD_BUS_PARAM(options),
+        "a{sv}", SD_BUS_PARAM(report), &CoreService::SwapDriver, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ReloadDriver", "s", SD_BUS_PARAM(driver), "a{sv}",
+                             SD_BUS_PARAM(report), &CoreService::ReloadDriver,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("VerifyModel", "sa{sv}", SD_BUS_PARAM(model) SD_BUS_PARAM(options),
+                             "a{sv}", SD_BUS_PARAM(report), &CoreService::VerifyModel,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_NAMES("ModelLoaded", "s", SD_BUS_PARAM(model), 0),
     SD_BUS_SIGNAL_WITH_NAMES("ModelUnloaded", "ss", SD_BUS_PARAM(model) SD_BUS_PARAM(reason), 0),
     SD_BUS_SIGNAL_WITH_NAMES("LoadProgress", "stt",
@@ -82,7 +92,7 @@ const sd_bus_vtable CoreService::kSessionVtable[] = {
 
 CoreService::CoreService(Deps deps)
     : deps_(std::move(deps)), self_(std::make_shared<CoreService*>(this)) {
-  models_ = std::make_unique<ModelManager>(deps_.dispatcher, *deps_.pool, deps_.driver,
+  models_ = std::make_unique<ModelManager>(deps_.dispatcher, *deps_.pool, deps_.drivers,
                                            deps_.settings, *this);
 }
 

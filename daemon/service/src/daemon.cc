@@ -11,10 +11,11 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "llmcore/config/daemon_config.h"
-#include "llmcore/driver_host/driver_context.h"
-#include "llmcore/driver_host/driver_library.h"
+#include "llmcore/driver_host/driver_manager.h"
 #include "llmcore/hal/cpu_features.h"
 #include "llmcore/hal/hwloc_probe.h"
 #include "llmcore/ipc/bus_connect.h"
@@ -58,11 +59,22 @@ Result<sd_bus*> ConnectBus(const std::string& which) {
   return bus;
 }
 
-std::string CpuDriverPath(const std::string& directory) {
-  if (const char* env = std::getenv("LLMCORE_CPU_DRIVER"); env != nullptr && *env != '\0') {
-    return env;
+// Where drivers are found: $LLMCORE_DRIVER_PATH (directories or library
+// files separated by ':', for running from a build tree) or else the
+// configured DriverDirectory=.
+std::vector<std::string> DriverSources(const std::string& directory) {
+  const char* env = std::getenv("LLMCORE_DRIVER_PATH");
+  if (env == nullptr || *env == '\0') return {directory};
+  std::vector<std::string> sources;
+  std::string_view rest(env);
+  while (!rest.empty()) {
+    const size_t colon = rest.find(':');
+    const std::string_view item = rest.substr(0, colon);
+    if (!item.empty()) sources.emplace_back(item);
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
   }
-  return directory + "/llmcore-cpu.so";
+  return sources;
 }
 
 // Everything the running daemon holds; lives on RunDaemon's stack.
@@ -245,11 +257,13 @@ struct Daemon {
     physical_memory = PhysicalMemory(topology);
     ServiceSettings settings = SettingsFromConfig(config, physical_memory);
 
-    const std::string driver_path = CpuDriverPath(settings.driver_directory);
-    LLMCORE_ASSIGN_OR_RETURN(auto library, driver_host::DriverLibrary::Open(driver_path));
-    LLMCORE_ASSIGN_OR_RETURN(auto driver, driver_host::DriverContext::Create(std::move(library)));
-    Logf(LogLevel::kInfo, "driver {} {} from {}", driver->name(), driver->library().version(),
-         driver_path);
+    LLMCORE_ASSIGN_OR_RETURN(
+        std::shared_ptr<driver_host::DriverManager> drivers,
+        driver_host::DriverManager::Discover(DriverSources(settings.driver_directory)));
+    for (const driver_host::DriverSummary& d : drivers->List()) {
+      Logf(LogLevel::kInfo, "driver {} {} from {} (score {}, {} devices)", d.name, d.version,
+           d.path, d.score, d.devices.size());
+    }
 
     LLMCORE_ASSIGN_OR_RETURN(bus, ConnectBus(options.bus));
     r = sd_bus_attach_event(bus, loop, SD_EVENT_PRIORITY_NORMAL);
@@ -261,7 +275,7 @@ struct Daemon {
     deps.bus = bus;
     deps.dispatcher = dispatcher;
     deps.pool = pool.get();
-    deps.driver = std::move(driver);
+    deps.drivers = std::move(drivers);
     deps.topology = std::move(topology);
     deps.cpu_features = hal::CpuFeatures::Detect();
     deps.settings = std::move(settings);

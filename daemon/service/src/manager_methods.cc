@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "held_call.h"
 #include "llmcore/ipc/dbus_names.h"
 #include "llmcore/log.h"
 #include "llmcore/service/bus_creds.h"
@@ -24,15 +25,6 @@ constexpr size_t kMaxDetokenizeIds = 1 << 20;
 CoreService* Self(void* userdata) {
   return static_cast<CoreService*>(userdata);
 }
-
-// Replies on the loop thread to a call kept referenced meanwhile.
-struct HeldCall {
-  explicit HeldCall(sd_bus_message* m) : call(sd_bus_message_ref(m)) {}
-  ~HeldCall() { sd_bus_message_unref(call); }
-  HeldCall(const HeldCall&) = delete;
-  HeldCall& operator=(const HeldCall&) = delete;
-  sd_bus_message* call;
-};
 
 int ReadModelAndOptions(sd_bus_message* m, const char** model, OptionMap* options) {
   int r = sd_bus_message_read(m, "s", model);
@@ -72,22 +64,22 @@ int CoreService::GetModelInfo(sd_bus_message* m, void* userdata, sd_bus_error* e
   const ModelState state = self->models_->StateOf(entry->name);
   std::shared_ptr<ModelSlot> slot = self->models_->Loaded(entry->name);
   const bool pinned = slot ? slot->pinned : false;
-  const std::string driver = slot ? slot->model->driver_name() : "";
-  const std::string device = slot ? slot->model->device_name() : "";
+  const engine::PlacementInfo placement = slot ? slot->model->placement() : engine::PlacementInfo{};
   const uint32_t context = slot ? slot->model->n_ctx() : entry->context_length;
 
   sd_bus_message* reply = nullptr;
   r = sd_bus_message_new_method_return(m, &reply);
   if (r >= 0) {
     r = sd_bus_message_append(
-        reply, "a{sv}", 16, "name", "s", entry->name.c_str(), "path", "s", entry->path.c_str(),
+        reply, "a{sv}", 17, "name", "s", entry->name.c_str(), "path", "s", entry->path.c_str(),
         "architecture", "s", entry->architecture.c_str(), "quantization", "s",
         entry->quantization.c_str(), "parameters", "t", entry->parameters, "size", "t", entry->size,
         "context_length", "u", entry->context_length, "serving_context_length", "u", context,
         "embedding_length", "u", entry->embedding_length, "layers", "u", entry->layers,
         "vocab_size", "u", entry->vocab_size, "chat_template", "s", entry->chat_template.c_str(),
-        "state", "s", ModelStateName(state), "pinned", "b", pinned, "driver", "s", driver.c_str(),
-        "device", "s", device.c_str());
+        "state", "s", ModelStateName(state), "pinned", "b", pinned, "driver", "s",
+        placement.driver.c_str(), "driver_version", "s", placement.driver_version.c_str(), "device",
+        "s", placement.device.c_str());
   }
   if (r >= 0) r = sd_bus_send(nullptr, reply, nullptr);
   sd_bus_message_unref(reply);
@@ -103,6 +95,10 @@ int CoreService::LoadModel(sd_bus_message* m, void* userdata, sd_bus_error*) {
   if (r <= 0) return r;
   auto load = ParseLoadOptions(map);
   if (!load.ok()) return ReplyStatus(m, load.status());
+  if (!load->driver.empty() && self->models_->drivers().Find(load->driver) == nullptr) {
+    return ReplyError(m, BusError::kDriverNotFound,
+                      fmt::format("no driver named '{}'", SanitizeUtf8(load->driver)));
+  }
   auto entry = self->models_->Find(name);
   if (!entry.ok()) return ReplyStatus(m, entry.status());
 
@@ -110,8 +106,10 @@ int CoreService::LoadModel(sd_bus_message* m, void* userdata, sd_bus_error*) {
   std::weak_ptr<CoreService*> weak = self->self_;
   const std::string model = entry->name;
   const bool pin = load->pin;
+  const PlacementChoice where{load->driver, load->device};
   CheckPolkitAuthorization(
-      self->deps_.bus, m, ipc::kManagePolkitAction, [weak, held, model, pin](Status allowed) {
+      self->deps_.bus, m, ipc::kManagePolkitAction,
+      [weak, held, model, pin, where](Status allowed) {
         auto alive = weak.lock();
         if (!alive || !*alive) return;
         if (!allowed.ok()) {
@@ -119,16 +117,17 @@ int CoreService::LoadModel(sd_bus_message* m, void* userdata, sd_bus_error*) {
           ReplyError(held->call, BusError::kAccessDenied, allowed.message());
           return;
         }
-        (*alive)->models_->Acquire(model, pin, [held](Result<std::shared_ptr<ModelSlot>> slot) {
-          if (slot.ok()) {
-            sd_bus_reply_method_return(held->call, "");
-          } else {
-            const BusError error = slot.status().code() == StatusCode::kNotFound
-                                       ? BusError::kModelNotFound
-                                       : BusError::kLoadFailed;
-            ReplyError(held->call, error, slot.status().message());
-          }
-        });
+        (*alive)->models_->Acquire(
+            model, pin, where, [held](Result<std::shared_ptr<ModelSlot>> slot) {
+              if (slot.ok()) {
+                sd_bus_reply_method_return(held->call, "");
+              } else {
+                const BusError error = slot.status().code() == StatusCode::kNotFound
+                                           ? BusError::kModelNotFound
+                                           : BusError::kLoadFailed;
+                ReplyError(held->call, error, slot.status().message());
+              }
+            });
       });
   return 1;
 }
@@ -206,29 +205,32 @@ int CoreService::GetHardware(sd_bus_message* m, void* userdata, sd_bus_error*) {
     }
   }
   for (int i = 0; i < 3 && r >= 0; ++i) r = sd_bus_message_close_container(reply);
-  // drivers a(ss) and devices a(sssttt)
-  const driver_host::DriverContext& driver = *self->deps_.driver;
+  // drivers a(sssiu) (name, version, path, score, models served) and
+  // devices a(sussstt) (driver, index, name, description, kind, memory).
+  const std::vector<driver_host::DriverSummary> drivers = self->models_->drivers().List();
   if (r >= 0) r = sd_bus_message_open_container(reply, 'e', "sv");
   if (r >= 0) r = sd_bus_message_append(reply, "s", "drivers");
-  if (r >= 0) r = sd_bus_message_open_container(reply, 'v', "a(ss)");
-  if (r >= 0) {
-    r = sd_bus_message_append(reply, "a(ss)", 1, driver.name().c_str(),
-                              driver.library().version().c_str());
+  if (r >= 0) r = sd_bus_message_open_container(reply, 'v', "a(sssiu)");
+  if (r >= 0) r = sd_bus_message_open_container(reply, 'a', "(sssiu)");
+  for (const driver_host::DriverSummary& d : drivers) {
+    if (r < 0) break;
+    const auto served = static_cast<uint32_t>(self->models_->ModelsOn(d.name).size());
+    r = sd_bus_message_append(reply, "(sssiu)", d.name.c_str(), d.version.c_str(), d.path.c_str(),
+                              static_cast<int32_t>(d.score), served);
   }
-  for (int i = 0; i < 2 && r >= 0; ++i) r = sd_bus_message_close_container(reply);
+  for (int i = 0; i < 3 && r >= 0; ++i) r = sd_bus_message_close_container(reply);
   if (r >= 0) r = sd_bus_message_open_container(reply, 'e', "sv");
   if (r >= 0) r = sd_bus_message_append(reply, "s", "devices");
-  if (r >= 0) r = sd_bus_message_open_container(reply, 'v', "a(ssstt)");
-  if (r >= 0) r = sd_bus_message_open_container(reply, 'a', "(ssstt)");
-  const auto device_count = driver.DeviceCount();
-  const int devices = device_count.ok() ? *device_count : 0;
-  for (int i = 0; i < devices && r >= 0; ++i) {
-    auto info = driver.DeviceInfo(static_cast<uint32_t>(i));
-    if (!info.ok()) continue;
-    const std::string description = SanitizeUtf8(info->description);
-    r = sd_bus_message_append(reply, "(ssstt)", driver.name().c_str(), description.c_str(),
-                              info->kind == LLMCORE_DEVICE_GPU ? "gpu" : "cpu",
-                              info->memory_total_bytes, info->memory_free_bytes);
+  if (r >= 0) r = sd_bus_message_open_container(reply, 'v', "a(sussstt)");
+  if (r >= 0) r = sd_bus_message_open_container(reply, 'a', "(sussstt)");
+  for (const driver_host::DriverSummary& d : drivers) {
+    for (const driver_host::DeviceState& device : d.devices) {
+      if (r < 0) break;
+      r = sd_bus_message_append(reply, "(sussstt)", d.name.c_str(), device.index,
+                                device.name.c_str(), device.description.c_str(),
+                                device.kind == LLMCORE_DEVICE_GPU ? "gpu" : "cpu",
+                                device.memory_total_bytes, device.memory_free_bytes);
+    }
   }
   for (int i = 0; i < 3 && r >= 0; ++i) r = sd_bus_message_close_container(reply);
   if (r >= 0) r = sd_bus_message_close_container(reply);
@@ -424,9 +426,12 @@ int CoreService::PropertyVersion(sd_bus*, const char*, const char*, const char*,
 
 int CoreService::PropertyDrivers(sd_bus*, const char*, const char*, const char*,
                                  sd_bus_message* reply, void* userdata, sd_bus_error*) {
-  const driver_host::DriverContext& driver = *Self(userdata)->deps_.driver;
-  return sd_bus_message_append(reply, "a(ss)", 1, driver.name().c_str(),
-                               driver.library().version().c_str());
+  int r = sd_bus_message_open_container(reply, 'a', "(ss)");
+  for (const driver_host::DriverSummary& d : Self(userdata)->models_->drivers().List()) {
+    if (r >= 0) r = sd_bus_message_append(reply, "(ss)", d.name.c_str(), d.version.c_str());
+  }
+  if (r >= 0) r = sd_bus_message_close_container(reply);
+  return r;
 }
 
 int CoreService::PropertyLoadedModels(sd_bus*, const char*, const char*, const char*,

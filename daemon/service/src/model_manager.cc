@@ -17,6 +17,16 @@ int64_t MonotonicMs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// What one sequence at full context may hold, an upper bound from what the
+// registry knows (keys and values of every layer, 32-bit floats, at most
+// n_embd wide): a device must have room for the weights and that much.
+// Drivers grow the KV cache as sequences are used.
+uint64_t KvBytesOfOneSequence(const registry::ModelEntry& entry, uint32_t configured_ctx) {
+  uint32_t n_ctx = configured_ctx != 0 ? configured_ctx : 4096;
+  if (entry.context_length != 0) n_ctx = std::min(n_ctx, entry.context_length);
+  return 2ull * entry.layers * entry.embedding_length * sizeof(float) * n_ctx;
+}
+
 }  // namespace
 
 const char* ModelStateName(ModelState state) {
@@ -29,11 +39,11 @@ const char* ModelStateName(ModelState state) {
 }
 
 ModelManager::ModelManager(std::shared_ptr<LoopDispatcher> dispatcher, BackgroundPool& pool,
-                           std::shared_ptr<driver_host::DriverContext> driver,
+                           std::shared_ptr<driver_host::DriverManager> drivers,
                            ServiceSettings settings, Observer& observer)
     : dispatcher_(std::move(dispatcher)),
       pool_(pool),
-      driver_(std::move(driver)),
+      drivers_(std::move(drivers)),
       settings_(std::move(settings)),
       observer_(observer),
       registry_(std::make_shared<registry::ModelRegistry>()) {}
@@ -94,6 +104,11 @@ bool ModelManager::AnyLoading() const {
 }
 
 void ModelManager::Acquire(std::string_view name, bool pin, AcquireDone done) {
+  Acquire(name, pin, PlacementChoice{}, std::move(done));
+}
+
+void ModelManager::Acquire(std::string_view name, bool pin, PlacementChoice placement,
+                           AcquireDone done) {
   auto entry = Find(name);
   if (!entry.ok()) {
     done(entry.status());
@@ -116,6 +131,8 @@ void ModelManager::Acquire(std::string_view name, bool pin, AcquireDone done) {
   slot->entry = std::move(*entry);
   slot->pinned = pin || std::find(settings_.pinned.begin(), settings_.pinned.end(), slot->name) !=
                             settings_.pinned.end();
+  slot->requested_driver = std::move(placement.driver);
+  slot->requested_device = std::move(placement.device);
   if (Status room = MakeRoom(slot->entry.size, slot->name); !room.ok()) {
     done(room);
     return;
@@ -194,16 +211,29 @@ void ModelManager::StartLoad(const std::shared_ptr<ModelSlot>& slot) {
   };
   registry::ModelEntry entry = slot->entry;
   store::ModelStore* store = &store_;
-  auto driver = driver_;
-  pool_.Run([this, slot, entry, options, store, driver]() mutable -> LoopDispatcher::Task {
+  driver_host::PlacementRequest where;
+  where.driver = slot->requested_driver;
+  where.device = slot->requested_device;
+  where.weights_bytes = entry.size;
+  where.kv_bytes = KvBytesOfOneSequence(entry, options.n_ctx);
+  auto drivers = drivers_;
+  pool_.Run([this, slot, entry, options, store, drivers, where]() mutable -> LoopDispatcher::Task {
     Result<std::shared_ptr<engine::LoadedModel>> loaded =
         Status(StatusCode::kInternal, "not loaded");
+    auto placed = drivers->Place(where);
     auto fd = registry::OpenModelFile(entry);
-    if (!fd.ok()) {
+    if (!placed.ok()) {
+      // An unknown device is the caller's mistake, not a missing model.
+      const Status& why = placed.status();
+      loaded =
+          Status(why.code() == StatusCode::kNotFound ? StatusCode::kInvalidArgument : why.code(),
+                 entry.name + ": " + why.message());
+    } else if (!fd.ok()) {
       loaded = fd.status();
     } else {
       options.fd = fd->get();
-      loaded = engine::LoadedModel::Load(*store, driver, options);
+      options.device_index = placed->device_index;
+      loaded = engine::LoadedModel::Load(*store, placed->driver, options);
     }
     return
         [this, slot, loaded = std::move(loaded)]() mutable { FinishLoad(slot, std::move(loaded)); };

@@ -26,6 +26,8 @@ ipc::RingErrorCode RingCodeFor(BusError error) {
     case BusError::kLoadFailed: return ipc::kRingErrorLoadFailed;
     case BusError::kUnsupported: return ipc::kRingErrorUnsupported;
     case BusError::kShuttingDown: return ipc::kRingErrorShuttingDown;
+    case BusError::kDriverNotFound:  // never answers a ring request
+    case BusError::kSwapFailed:
     case BusError::kFailed: return ipc::kRingErrorFailed;
   }
   return ipc::kRingErrorFailed;

@@ -15,13 +15,16 @@ SANITIZER_REPORT = re.compile(
 class Daemon:
     """llmcored with `config` ({section: {key: value}}) on `bus`; its log in `directory`."""
 
-    def __init__(self, bus, directory, config):
+    def __init__(self, bus, directory, config, driver_path=None):
         self.bus = bus
         self.directory = directory
         self.config = config
         self.config_path = os.path.join(directory, "llmcored.conf")
         self.log_path = os.path.join(directory, "llmcored.log")
         self.process = None
+        # LLMCORE_DRIVER_PATH for the daemon; None: the build tree's CPU and
+        # reference drivers.
+        self.driver_path = driver_path
 
     def write_config(self):
         with open(self.config_path, "w", encoding="utf-8") as f:
@@ -35,8 +38,10 @@ class Daemon:
     def start(self, timeout=60):
         binary = paths.require(paths.llmcored(), "llmcored")
         self.write_config()
-        env = dict(os.environ, LLMCORE_CPU_DRIVER=paths.require(paths.cpu_driver(),
-                                                                 "the CPU driver"))
+        drivers = self.driver_path or ":".join([
+            paths.require(paths.cpu_driver(), "the CPU driver"),
+            paths.require(paths.reference_driver(), "the reference driver")])
+        env = dict(os.environ, LLMCORE_DRIVER_PATH=drivers)
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

@@ -31,6 +31,11 @@ OPTION_TYPES = {
     "parse_special": "b",
     "context_length": "u",
     "pin": "b",
+    "driver": "s",
+    "device": "s",
+    "threads": "u",
+    "method": "s",
+    "tokens": "u",
 }
 
 DEFAULT_TIMEOUT_S = 60
@@ -72,6 +77,29 @@ def call(connection, destination, path, interface, method, args=None, reply=None
         message = error.message.removeprefix(f"GDBus.Error:{name}: ")
         raise DBusCallError(name, message) from None
     return result.unpack() if result is not None else ()
+
+
+class PendingCall:
+    """A method call sent without waiting; result() dispatches until its reply came."""
+
+    def __init__(self, connection, method, signature, args, timeout):
+        self._outcome = None
+        connection.call(BUS_NAME, OBJECT_PATH, MANAGER, method, GLib.Variant(signature, args),
+                        None, Gio.DBusCallFlags.NONE, int(timeout * 1000), None, self._done)
+
+    def _done(self, connection, result):
+        try:
+            reply = connection.call_finish(result)
+            self._outcome = (reply.unpack(), None, None)
+        except GLib.Error as error:
+            name = Gio.DBusError.get_remote_error(error)
+            message = error.message.removeprefix(f"GDBus.Error:{name}: ")
+            self._outcome = (None, name, message)
+
+    def result(self, timeout=DEFAULT_TIMEOUT_S):
+        """(reply tuple, None, None) or (None, error name, message)."""
+        spin_until(lambda: self._outcome is not None, timeout, "a method reply")
+        return self._outcome
 
 
 def spin_until(predicate, timeout, what="the condition"):
@@ -192,6 +220,28 @@ class Client:
     def ensure_unloaded(self, model):
         if model in self.loaded_models():
             self.unload_model(model)
+
+    def call_async(self, method, signature, *args, timeout=DEFAULT_TIMEOUT_S):
+        """Sends a Manager call now; its answer comes with .result()."""
+        return PendingCall(self.connection, method, signature, args, timeout)
+
+    def swap_driver(self, model, driver, device="", timeout=120, **opts):
+        (report,) = self.manager("SwapDriver", "(sssa{sv})", model, driver, device,
+                                 options(**opts), reply="(a{sv})", timeout=timeout)
+        return report
+
+    def reload_driver(self, driver, timeout=120):
+        (report,) = self.manager("ReloadDriver", "(s)", driver, reply="(a{sv})", timeout=timeout)
+        return report
+
+    def verify_model(self, model, timeout=120, **opts):
+        (report,) = self.manager("VerifyModel", "(sa{sv})", model, options(**opts),
+                                 reply="(a{sv})", timeout=timeout)
+        return report
+
+    def hardware(self):
+        (hardware,) = self.manager("GetHardware", reply="(a{sv})")
+        return hardware
 
     def create_session(self, model, **opts):
         (path,) = self.manager("CreateSession", "(sa{sv})", model, options(**opts), reply="(o)")

@@ -37,7 +37,8 @@ class DaemonTestCase(unittest.TestCase):
             cls.models_dir = os.path.join(cls.directory, "models")
             os.makedirs(cls.models_dir)
             cls._fill_models_dir()
-            cls.daemon = Daemon(cls.bus, cls.directory, cls._config()).start()
+            cls.daemon = Daemon(cls.bus, cls.directory, cls._config(),
+                                cls._driver_path()).start()
             cls.client = dbus_client.Client(cls.bus.address)
         except BaseException:
             cls._tear_down()
@@ -64,6 +65,11 @@ class DaemonTestCase(unittest.TestCase):
         }
         for name in cls.BROKEN_MODELS:
             builders[name]()
+
+    @classmethod
+    def _driver_path(cls):
+        """Where the daemon finds drivers (LLMCORE_DRIVER_PATH); None: the build tree's."""
+        return None
 
     @classmethod
     def _config(cls):

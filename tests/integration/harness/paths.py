@@ -54,6 +54,10 @@ def cpu_driver():
     return _program("LLMCORE_CPU_DRIVER", "drivers/cpu/llmcore-cpu.so")
 
 
+def reference_driver():
+    return _program("LLMCORE_REFERENCE_DRIVER", "drivers/reference/llmcore-reference.so")
+
+
 def require(path, what):
     """Fails the test (not skips it) when a program under test was not built."""
     if not os.path.exists(path):

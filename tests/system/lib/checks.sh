@@ -221,6 +221,24 @@ check_load_root() {
   fi
 }
 
+# Both installed drivers were found under the unit's sandbox (the libraries
+# are loaded through /proc/self/fd), a model moves to the reference driver and
+# back while loaded, and verify compares them.
+check_swap() {
+  local name="llmctl swap and verify move stories260K between the installed drivers" out
+  if ! out=$(in_container timeout 120 llmctl swap stories260K reference 2>&1); then
+    fail "$name" "swap to reference: $out"
+  elif ! out=$(in_container timeout 60 llmctl --json ps 2>&1) || ! grep -q '"reference' <<<"$out"; then
+    fail "$name" "ps does not show the reference driver: $out"
+  elif ! out=$(in_container timeout 120 llmctl swap stories260K cpu 2>&1); then
+    fail "$name" "swap back to cpu: $out"
+  elif ! out=$(in_container timeout 120 llmctl verify stories260K 2>&1); then
+    fail "$name" "verify: $out"
+  else
+    pass "$name"
+  fi
+}
+
 # What llmcored logs once it is serving, and once a reload is done.
 LLMCORED_START_LINE="serving org.llmcore.Core1 on the system bus"
 LLMCORED_RELOAD_LINE="configuration reloaded and models rescanned"
@@ -350,6 +368,7 @@ run_checks() {
   check_load_denied
   check_load_granted
   check_load_root
+  check_swap
   check_reload
   check_journal
   check_no_warnings

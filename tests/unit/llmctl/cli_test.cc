@@ -154,12 +154,134 @@ TEST(LlmctlCliTest, SystemMessageImpliesChat) {
   EXPECT_TRUE(ParseOk({"run", "m", "hi", "--chat"}).chat);
 }
 
-TEST(LlmctlCliTest, LoadPinBecomesThePinOption) {
+TEST(LlmctlCliTest, DriverTargetSplitsAtTheFirstColon) {
+  auto target = ParseDriverTarget("cuda:cuda0");
+  ASSERT_TRUE(target.ok());
+  EXPECT_EQ(target->driver, "cuda");
+  EXPECT_EQ(target->device, "cuda0");
+  target = ParseDriverTarget("cuda:1");
+  ASSERT_TRUE(target.ok());
+  EXPECT_EQ(target->driver, "cuda");
+  EXPECT_EQ(target->device, "1");
+  target = ParseDriverTarget("reference");
+  ASSERT_TRUE(target.ok());
+  EXPECT_EQ(target->driver, "reference");
+  EXPECT_EQ(target->device, "");
+  target = ParseDriverTarget("reference:");  // the driver's best device
+  ASSERT_TRUE(target.ok());
+  EXPECT_EQ(target->driver, "reference");
+  EXPECT_EQ(target->device, "");
+  target = ParseDriverTarget("hip:a:b");  // the device is passed on as written
+  ASSERT_TRUE(target.ok());
+  EXPECT_EQ(target->driver, "hip");
+  EXPECT_EQ(target->device, "a:b");
+}
+
+TEST(LlmctlCliTest, DriverTargetNeedsADriver) {
+  for (const char* text : {":cuda0", ":", ""}) {
+    SCOPED_TRACE(text);
+    const auto target = ParseDriverTarget(text);
+    ASSERT_FALSE(target.ok());
+    EXPECT_EQ(target.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(target.status().message().find("DRIVER[:DEVICE]"), std::string::npos);
+  }
+}
+
+TEST(LlmctlCliTest, SwapTakesModelDriverAndDevice) {
+  const CommandLine swap = ParseOk({"swap", "tiny", "cuda:cuda0"});
+  EXPECT_EQ(swap.command, "swap");
+  EXPECT_EQ(swap.model, "tiny");
+  EXPECT_EQ(swap.target.driver, "cuda");
+  EXPECT_EQ(swap.target.device, "cuda0");
+  EXPECT_FALSE(swap.threads.has_value());
+  EXPECT_FALSE(swap.reprocess);
+  EXPECT_TRUE(SwapOptions(swap.threads, swap.reprocess).empty());  // the daemon's defaults
+
+  const CommandLine best = ParseOk({"swap", "tiny", "reference:", "--json"});
+  EXPECT_EQ(best.target.driver, "reference");
+  EXPECT_EQ(best.target.device, "");
+  EXPECT_TRUE(best.json);
+  EXPECT_EQ(ParseOk({"swap", "tiny", "reference"}).target.device, "");
+}
+
+TEST(LlmctlCliTest, SwapThreadsAndReprocessBecomeTheirOptions) {
+  const CommandLine swap = ParseOk({"swap", "tiny", "cpu", "--threads", "4", "--reprocess"});
+  EXPECT_EQ(swap.threads, 4u);
+  EXPECT_TRUE(swap.reprocess);
+  const OptionList options = SwapOptions(swap.threads, swap.reprocess);
+  ASSERT_EQ(options.size(), 2u);
+  EXPECT_EQ(options[0].first, "threads");
+  EXPECT_EQ(std::get<uint32_t>(options[0].second), 4u);
+  EXPECT_EQ(options[1].first, "method");
+  EXPECT_EQ(std::get<std::string>(options[1].second), "reprocess");
+  // 0 asks for the driver's choice, and is sent as such.
+  const CommandLine zero = ParseOk({"swap", "tiny", "cpu", "--threads=0"});
+  EXPECT_EQ(zero.threads, 0u);
+  EXPECT_EQ(SwapOptions(zero.threads, zero.reprocess).size(), 1u);
+}
+
+TEST(LlmctlCliTest, BadSwapCommandLinesExitWithTwo) {
+  EXPECT_EQ(ParseExit({"swap"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"swap", "tiny"}), kExitUsage);            // no DRIVER
+  EXPECT_EQ(ParseExit({"swap", "tiny", ":cuda0"}), kExitUsage);  // a DEVICE with no driver
+  EXPECT_EQ(ParseExit({"swap", "tiny", ":"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"swap", "tiny", ""}), kExitUsage);
+  EXPECT_EQ(ParseExit({"swap", "tiny", "cpu", "extra"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"swap", "tiny", "cpu", "--threads"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"swap", "tiny", "cpu", "--threads", "x"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"swap", "tiny", "cpu", "--threads", "-1"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"swap", "tiny", "cpu", "--threads", "2.5"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"swap", "tiny", "cpu", "--threads", "4294967296"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"swap", "tiny", "cpu", "--reprocess=maybe"}), kExitUsage);
+}
+
+TEST(LlmctlCliTest, VerifyTakesAModelAndTokens) {
+  const CommandLine verify = ParseOk({"verify", "tiny"});
+  EXPECT_EQ(verify.command, "verify");
+  EXPECT_EQ(verify.model, "tiny");
+  EXPECT_FALSE(verify.verify_tokens.has_value());
+  EXPECT_TRUE(VerifyOptions(verify.verify_tokens).empty());
+  const CommandLine tokens = ParseOk({"verify", "tiny", "--tokens", "64", "--json"});
+  EXPECT_EQ(tokens.verify_tokens, 64u);
+  EXPECT_TRUE(tokens.json);
+  const OptionList options = VerifyOptions(tokens.verify_tokens);
+  ASSERT_EQ(options.size(), 1u);
+  EXPECT_EQ(options[0].first, "tokens");
+  EXPECT_EQ(std::get<uint32_t>(options[0].second), 64u);
+  EXPECT_EQ(ParseExit({"verify"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"verify", "tiny", "--tokens", "0"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"verify", "tiny", "--tokens", "x"}), kExitUsage);
+  EXPECT_EQ(ParseExit({"verify", "tiny", "--tokens", "-3"}), kExitUsage);
+}
+
+TEST(LlmctlCliTest, DriverReloadIsASubcommandOfDriver) {
+  const CommandLine reload = ParseOk({"driver", "reload", "reference"});
+  EXPECT_EQ(reload.command, "driver reload");
+  EXPECT_EQ(reload.target.driver, "reference");
+  EXPECT_FALSE(reload.json);
+  EXPECT_TRUE(ParseOk({"driver", "reload", "cpu", "--json"}).json);
+  EXPECT_TRUE(ParseOk({"--json", "driver", "reload", "cpu"}).json);
+  EXPECT_EQ(ParseOk({"driver", "reload", "cpu", "--bus=session"}).bus.kind,
+            BusSpec::Kind::kSession);
+  EXPECT_EQ(ParseExit({"driver"}), kExitUsage);                      // no subcommand
+  EXPECT_EQ(ParseExit({"driver", "reload"}), kExitUsage);            // no NAME
+  EXPECT_EQ(ParseExit({"driver", "unload", "cpu"}), kExitUsage);     // unknown subcommand
+  EXPECT_EQ(ParseExit({"driver", "reload", "a", "b"}), kExitUsage);  // one NAME
+  EXPECT_EQ(ParseExit({"driver", "--help"}), kExitOk);
+  EXPECT_EQ(ParseExit({"driver", "reload", "--help"}), kExitOk);
+}
+
+TEST(LlmctlCliTest, LoadPinAndOnBecomeTheirOptions) {
   const OptionList pinned = LoadOptions(ParseOk({"load", "m", "--pin"}).pin);
   ASSERT_EQ(pinned.size(), 1u);
   EXPECT_EQ(pinned[0].first, "pin");
   EXPECT_TRUE(std::get<bool>(pinned[0].second));
   EXPECT_TRUE(LoadOptions(false).empty());
+  const CommandLine on = ParseOk({"load", "m", "--on", "reference:0"});
+  const OptionList placed = LoadOptions(on.pin, on.target.driver, on.target.device);
+  ASSERT_EQ(placed.size(), 2u);
+  EXPECT_EQ(placed[0].first, "driver");
+  EXPECT_EQ(placed[1].first, "device");
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ TEST(LlmctlErrorsTest, DaemonErrorsPrintTheirShortNameAndMessageAndExitWithOne) 
        {"org.llmcore.Error.InvalidArgument", "org.llmcore.Error.ModelNotFound",
         "org.llmcore.Error.ModelNotLoaded", "org.llmcore.Error.NoSuchSession",
         "org.llmcore.Error.Busy", "org.llmcore.Error.LoadFailed", "org.llmcore.Error.Unsupported",
-        "org.llmcore.Error.ShuttingDown", "org.llmcore.Error.Failed",
+        "org.llmcore.Error.ShuttingDown", "org.llmcore.Error.DriverNotFound",
+        "org.llmcore.Error.SwapFailed", "org.llmcore.Error.Failed",
         "org.llmcore.Error.SomethingNewer", "org.freedesktop.DBus.Error.UnknownMethod",
         "org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.Timeout"}) {
     SCOPED_TRACE(name);
@@ -70,9 +71,19 @@ TEST(LlmctlErrorsTest, ExitStatusesAreTheDocumentedNumbers) {
   EXPECT_EQ(kExitNotAvailable, 3);
   EXPECT_EQ(kExitUnreachable, 4);
   EXPECT_EQ(kExitAccessDenied, 5);
+  EXPECT_EQ(kExitVerifyFailed, 6);
   EXPECT_EQ(kExitInterrupted, 130);
   EXPECT_EQ(ExitStatusFor(Status::Ok()), kExitOk);
   EXPECT_EQ(ExitStatusFor(Status(StatusCode::kIoError, "stdin")), kExitFailed);
+}
+
+TEST(LlmctlErrorsTest, DriverErrorsGetTheirNearestCodes) {
+  EXPECT_EQ(StatusFromBusError("org.llmcore.Error.DriverNotFound", "no driver 'x'").code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(StatusFromBusError("org.llmcore.Error.SwapFailed", "the new instance failed").code(),
+            StatusCode::kInternal);
+  EXPECT_EQ(FormatFailure(StatusFromBusError("org.llmcore.Error.DriverNotFound", "no driver 'x'")),
+            "llmctl: DriverNotFound: no driver 'x'");
 }
 
 TEST(LlmctlErrorsTest, AnErrorWithoutMessageIsJustItsName) {

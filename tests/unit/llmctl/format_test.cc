@@ -87,6 +87,19 @@ TEST(LlmctlFormatTest, LoadedModelsShowDriverDeviceAndMemory) {
             "other        -       -       2.0 KiB\n");
 }
 
+TEST(LlmctlFormatTest, LoadedModelsShowTheDriversVersionWhenSent) {
+  const Json infos = Json::parse(
+      R"([{"name":"tiny","size":2048,"driver":"reference","driver_version":"0.3.0",
+           "device":"cpu"},
+          {"name":"other","size":2048,"driver":"cpu","driver_version":"","device":"cpu"},
+          {"name":"none","size":2048,"driver_version":"0.3.0"}])");
+  EXPECT_EQ(FormatLoadedModels(infos),
+            "NAME   DRIVER           DEVICE   MEMORY\n"
+            "tiny   reference 0.3.0  cpu     2.0 KiB\n"
+            "other  cpu              cpu     2.0 KiB\n"
+            "none   -                -       2.0 KiB\n");
+}
+
 TEST(LlmctlFormatTest, StatusIsReadyOrTheAvailabilityWithItsReason) {
   EXPECT_EQ(FormatStatus("ready", ""), "ready");
   EXPECT_EQ(FormatStatus("ready", "stories260K is loaded"), "ready");

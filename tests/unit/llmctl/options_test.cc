@@ -1,4 +1,5 @@
-// The options llmctl sends: LoadModel's a{sv} dictionary, written into a
+// The options llmctl sends: the a{sv} dictionaries of LoadModel, SwapDriver
+// and VerifyModel, written into a
 // real sd-bus message and read back with the D-Bus type of every key as the
 // interface description (org.llmcore.Core1.xml) documents it, and run's
 // generation options as libllmcore's llmcore_generate_options.
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "bus_value.h"
@@ -41,6 +43,7 @@ TEST(LlmctlOptionsTest, SignaturesFollowTheValueTypes) {
   EXPECT_STREQ(OptionSignature(uint32_t{1}), "u");
   EXPECT_STREQ(OptionSignature(uint64_t{1}), "t");
   EXPECT_STREQ(OptionSignature(1.0), "d");
+  EXPECT_STREQ(OptionSignature(std::string("auto")), "s");
   EXPECT_STREQ(OptionSignature(std::vector<std::string>{}), "as");
 }
 
@@ -54,23 +57,47 @@ TEST(LlmctlOptionsTest, LoadOptionsHaveTheirDocumentedTypes) {
   EXPECT_TRUE(Signatures(m.get()).empty());
 }
 
+TEST(LlmctlOptionsTest, SwapAndVerifyOptionsHaveTheirDocumentedTypes) {
+  MessageBuilder builder;
+  MessagePtr m = builder.NewMessage();
+  ASSERT_TRUE(AppendOptions(m.get(), SwapOptions(8u, true)).ok());
+  ASSERT_TRUE(AppendOptions(m.get(), SwapOptions(std::nullopt, false)).ok());
+  ASSERT_TRUE(AppendOptions(m.get(), VerifyOptions(16u)).ok());
+  ASSERT_TRUE(AppendOptions(m.get(), VerifyOptions(std::nullopt)).ok());
+  builder.Seal(m.get());
+  EXPECT_EQ(Signatures(m.get()),
+            (std::vector<std::pair<std::string, std::string>>{{"threads", "u"}, {"method", "s"}}));
+  EXPECT_TRUE(Signatures(m.get()).empty());
+  EXPECT_EQ(Signatures(m.get()),
+            (std::vector<std::pair<std::string, std::string>>{{"tokens", "u"}}));
+  EXPECT_TRUE(Signatures(m.get()).empty());
+  ASSERT_GE(sd_bus_message_rewind(m.get(), 1), 0);
+  auto swap = ReadValue(m.get());
+  ASSERT_TRUE(swap.ok()) << swap.status().ToString();
+  EXPECT_EQ(*swap, Json::parse(R"({"threads": 8, "method": "reprocess"})"));
+}
+
 TEST(LlmctlOptionsTest, EveryValueTypeRoundTripsThroughAMessage) {
-  const OptionList options = {
-      {"b", true},         {"i", int32_t{-5}},
-      {"u", uint32_t{40}}, {"t", uint64_t{1234567890123ull}},
-      {"d", 0.5},          {"as", std::vector<std::string>{"The end", "\n\n"}}};
+  const OptionList options = {{"b", true},
+                              {"i", int32_t{-5}},
+                              {"u", uint32_t{40}},
+                              {"t", uint64_t{1234567890123ull}},
+                              {"d", 0.5},
+                              {"s", std::string("auto")},
+                              {"as", std::vector<std::string>{"The end", "\n\n"}}};
   MessageBuilder builder;
   MessagePtr m = builder.NewMessage();
   ASSERT_TRUE(AppendOptions(m.get(), options).ok());
   builder.Seal(m.get());
-  EXPECT_EQ(Signatures(m.get()),
-            (std::vector<std::pair<std::string, std::string>>{
-                {"b", "b"}, {"i", "i"}, {"u", "u"}, {"t", "t"}, {"d", "d"}, {"as", "as"}}));
+  EXPECT_EQ(
+      Signatures(m.get()),
+      (std::vector<std::pair<std::string, std::string>>{
+          {"b", "b"}, {"i", "i"}, {"u", "u"}, {"t", "t"}, {"d", "d"}, {"s", "s"}, {"as", "as"}}));
   ASSERT_GE(sd_bus_message_rewind(m.get(), 1), 0);
   auto value = ReadValue(m.get());
   ASSERT_TRUE(value.ok()) << value.status().ToString();
   EXPECT_EQ(*value, Json::parse(R"({"b": true, "i": -5, "u": 40, "t": 1234567890123, "d": 0.5,
-                                    "as": ["The end", "\n\n"]})"));
+                                    "s": "auto", "as": ["The end", "\n\n"]})"));
 }
 
 TEST(LlmctlOptionsTest, NoFlagsLeaveEveryGenerateOptionUnset) {

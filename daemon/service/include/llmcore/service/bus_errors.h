@@ -22,6 +22,8 @@ enum class BusError {
   kLoadFailed,       // the model's file or driver refused it
   kUnsupported,      // well-formed but not possible with this model/driver
   kShuttingDown,     // the daemon is draining
+  kDriverNotFound,   // no driver (or no device of the driver) of that name
+  kSwapFailed,       // a driver swap or reload failed; the old instance serves on
   kFailed,           // anything else
 };
 

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -66,8 +67,24 @@ Result<ParsedRing> ParseRingOptions(const OptionMap& map);
 
 struct ParsedLoad {
   bool pin = false;
+  std::string driver;  // "driver" (s): "" = automatic placement
+  std::string device;  // "device" (s): a device name or index; "" = the driver's best
 };
 Result<ParsedLoad> ParseLoadOptions(const OptionMap& map);
+
+// SwapDriver's options: "threads" (u, 0..1024), "method" (s: "auto" or
+// "reprocess").
+struct ParsedSwap {
+  std::optional<uint32_t> threads;
+  bool force_reprocess = false;
+};
+Result<ParsedSwap> ParseSwapOptions(const OptionMap& map);
+
+// VerifyModel's options: "tokens" (u, 1..4096, default 32).
+struct ParsedVerify {
+  uint32_t tokens = 32;
+};
+Result<ParsedVerify> ParseVerifyOptions(const OptionMap& map);
 
 // Only an empty dictionary is accepted (methods with options reserved for
 // later versions).

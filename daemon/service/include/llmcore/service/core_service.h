@@ -35,7 +35,7 @@
 #include <memory>
 #include <string>
 
-#include "llmcore/driver_host/driver_context.h"
+#include "llmcore/driver_host/driver_manager.h"
 #include "llmcore/engine/generation.h"
 #include "llmcore/hal/cpu_features.h"
 #include "llmcore/hal/topology.h"
@@ -64,7 +64,7 @@ class CoreService final : public ModelManager::Observer {
     sd_bus* bus = nullptr;
     std::shared_ptr<LoopDispatcher> dispatcher;
     BackgroundPool* pool = nullptr;
-    std::shared_ptr<driver_host::DriverContext> driver;
+    std::shared_ptr<driver_host::DriverManager> drivers;
     hal::Topology topology;
     hal::CpuFeatures cpu_features;
     ServiceSettings settings;
@@ -110,6 +110,11 @@ class CoreService final : public ModelManager::Observer {
   static int UnloadModel(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int GetHardware(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int GetStatus(sd_bus_message* m, void* userdata, sd_bus_error* error);
+
+  // Drivers (driver_methods.cc).
+  static int SwapDriver(sd_bus_message* m, void* userdata, sd_bus_error* error);
+  static int ReloadDriver(sd_bus_message* m, void* userdata, sd_bus_error* error);
+  static int VerifyModel(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int Tokenize(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int Detokenize(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int Embed(sd_bus_message* m, void* userdata, sd_bus_error* error);

@@ -8,6 +8,16 @@
 // device is checked: idle unpinned models are unloaded, least recently used
 // first, to make room; if that is not enough the load is refused.
 //
+// Drivers: each load is placed by the DriverManager - on the driver and
+// device the caller names, or on the best device that fits the model and its
+// KV cache, falling back to the CPU. Swap() moves a loaded model onto
+// another driver or device while its sessions keep generating (the new
+// instance is built from the same segment on the background pool, then the
+// model's scheduler migrates the sequences between two forward passes);
+// ReloadDriver() loads a new build of a driver library and swaps every model
+// it serves onto it; Verify() compares the serving driver's logits with the
+// reference driver's on instances of its own, without disturbing serving.
+//
 // Idle unloading: CheckIdle() (called from a timer) unloads unpinned models
 // with no open sequence and no request for longer than the keep-alive.
 //
@@ -20,10 +30,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "llmcore/driver_host/driver_context.h"
+#include "llmcore/driver_host/driver_manager.h"
+#include "llmcore/engine/cross_check.h"
 #include "llmcore/engine/loaded_model.h"
 #include "llmcore/engine/scheduler.h"
 #include "llmcore/registry/model_registry.h"
@@ -53,7 +66,43 @@ struct ModelSlot {
   // Whether LoadProgress reached done == total; a load that shares a segment
   // already in memory reads nothing and reports no progress of its own.
   bool load_progress_complete = false;
+  // Where the caller asked the model to run ("" : automatic placement).
+  std::string requested_driver;
+  std::string requested_device;
+  bool swapping = false;  // a driver swap is being built or migrated
   std::vector<std::function<void(Result<std::shared_ptr<ModelSlot>>)>> waiters;
+};
+
+// Where to load a model ("" : automatic placement).
+struct PlacementChoice {
+  std::string driver;
+  std::string device;  // a device name or its index in decimal; "" : the driver's best
+};
+
+struct SwapRequest {
+  std::string driver;
+  std::string device;                 // as PlacementChoice::device
+  std::optional<uint32_t> n_threads;  // unset: the configured Threads=
+  bool force_reprocess = false;
+};
+
+struct SwapOutcome {
+  engine::MigrationReport report;
+  engine::PlacementInfo now;
+};
+
+struct ReloadOutcome {
+  std::string driver;
+  std::string path;
+  std::string version;
+  std::string previous_version;
+  std::vector<std::string> models;  // moved onto the new build
+};
+
+struct VerifyOutcome {
+  engine::CrossCheckReport report;
+  engine::PlacementInfo checked;
+  std::string reference;
 };
 
 class ModelManager {
@@ -67,7 +116,7 @@ class ModelManager {
   };
 
   ModelManager(std::shared_ptr<LoopDispatcher> dispatcher, BackgroundPool& pool,
-               std::shared_ptr<driver_host::DriverContext> driver, ServiceSettings settings,
+               std::shared_ptr<driver_host::DriverManager> drivers, ServiceSettings settings,
                Observer& observer);
   ~ModelManager();
 
@@ -90,8 +139,31 @@ class ModelManager {
   bool AnyLoading() const;
 
   using AcquireDone = std::function<void(Result<std::shared_ptr<ModelSlot>>)>;
-  // Loads the model if needed, then answers. `pin` marks it pinned.
+  // Loads the model if needed, then answers. `pin` marks it pinned. A model
+  // already loaded or loading answers as it is, whatever `placement` says.
   void Acquire(std::string_view name, bool pin, AcquireDone done);
+  void Acquire(std::string_view name, bool pin, PlacementChoice placement, AcquireDone done);
+
+  driver_host::DriverManager& drivers() { return *drivers_; }
+  // Loaded models served by the named driver.
+  std::vector<std::string> ModelsOn(const std::string& driver) const;
+
+  // Errors (through `done`, on the loop thread): kNotFound for a model not
+  // loaded, an unknown driver or device; kUnavailable while the model is
+  // loading or another swap of it runs; kResourceExhausted when the device
+  // cannot fit it; the driver's error building the instance; the
+  // migration's error. On any error the old instance keeps serving.
+  using SwapDone = std::function<void(Result<SwapOutcome>)>;
+  void Swap(const std::string& name, SwapRequest request, SwapDone done);
+  // Errors: kNotFound for an unknown driver; the library's open/init error;
+  // kInternal listing the models that could not move (they stay on the old
+  // build, which stays loaded for them).
+  using ReloadDone = std::function<void(Result<ReloadOutcome>)>;
+  void ReloadDriver(const std::string& driver, ReloadDone done);
+  // Errors: kNotFound for a model not loaded or no "reference" driver;
+  // kUnavailable while it loads; the drivers' errors.
+  using VerifyDone = std::function<void(Result<VerifyOutcome>)>;
+  void Verify(const std::string& name, uint32_t tokens, VerifyDone done);
   // Unloads (or cancels the load of) a model. kNotFound when not loaded.
   Status Unload(const std::string& name, const std::string& reason);
   void CheckIdle();
@@ -106,10 +178,14 @@ class ModelManager {
                   Result<std::shared_ptr<engine::LoadedModel>> loaded);
   Status MakeRoom(uint64_t bytes, const std::string& for_model);
   void RetireSlot(std::shared_ptr<ModelSlot> slot);
+  // Builds an instance of `slot`'s model for `placement` on the pool and
+  // has its scheduler migrate onto it; `done` on the loop thread.
+  void SwapTo(const std::shared_ptr<ModelSlot>& slot, engine::InstancePlacement placement,
+              engine::MigrationOptions options, SwapDone done);
 
   std::shared_ptr<LoopDispatcher> dispatcher_;
   BackgroundPool& pool_;
-  std::shared_ptr<driver_host::DriverContext> driver_;
+  std::shared_ptr<driver_host::DriverManager> drivers_;
   ServiceSettings settings_;
   Observer& observer_;
   store::ModelStore store_;
