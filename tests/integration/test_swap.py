@@ -137,19 +137,29 @@ class SwapTest(DaemonTestCase):
         self.assertEqual(drivers["reference"][4], 0)
 
     def test_the_old_instance_memory_is_returned(self):
+        if paths.sanitized(paths.llmcored()):
+            self.skipTest("AddressSanitizer keeps freed memory in its quarantine: the daemon's "
+                          "RSS cannot show memory returned (this test runs in the gcc build)")
         self.client.load_model("slow")
         pid = self.daemon.process.pid
         try:
             on_cpu = vm_rss_kib(pid)
-            # The reference driver keeps the weights as 32-bit floats: tens of MiB.
-            self.client.swap_driver("slow", "reference")
-            on_reference = vm_rss_kib(pid)
-            self.assertGreater(on_reference - on_cpu, 16 * 1024)
-            self.client.swap_driver("slow", "cpu")
-            back = vm_rss_kib(pid)
-            self.assertLess(back - on_cpu, (on_reference - on_cpu) // 4,
-                            f"RSS on cpu {on_cpu} KiB, on reference {on_reference} KiB, "
-                            f"back on cpu {back} KiB")
+            # The reference driver keeps the weights as 32-bit floats: tens of MiB
+            # more than the CPU driver, which reads them in place from the segment.
+            backs = []
+            for cycle in range(3):
+                self.client.swap_driver("slow", "reference")
+                on_reference = vm_rss_kib(pid)
+                delta = on_reference - on_cpu
+                self.assertGreater(delta, 16 * 1024, f"cycle {cycle}")
+                self.client.swap_driver("slow", "cpu")
+                backs.append(vm_rss_kib(pid))
+                numbers = (f"RSS on cpu {on_cpu} KiB, on reference {on_reference} KiB, "
+                           f"back on cpu {backs}")
+                # Most of it is back at once (the allocator may keep a little) ...
+                self.assertLess(backs[-1] - on_cpu, delta // 2, numbers)
+            # ... and nothing accumulates from one swap to the next.
+            self.assertLess(backs[-1] - backs[0], delta // 4, numbers)
         finally:
             self.client.unload_model("slow")
 
@@ -274,4 +284,44 @@ class ReloadTest(DaemonTestCase):
         self.assertEqual(self.client.model_info("stories260K")["driver"], "reference")
         error = self.client.error_of(self.client.reload_driver, "nosuch")
         self.assertEqual(error.name, "org.llmcore.Error.DriverNotFound")
+        self.assert_daemon_serves()
+
+
+class PlacementTest(DaemonTestCase):
+    """Placement with a driver whose device cannot fit any model: a fake GPU of 1 MiB that
+    scores above the CPU driver (no GPU exists here, so this one is faked)."""
+
+    @classmethod
+    def _driver_path(cls):
+        return ":".join([paths.require(paths.cpu_driver(), "the CPU driver"),
+                         paths.require(paths.reference_driver(), "the reference driver"),
+                         paths.require(paths.fake_gpu_driver(), "the fake GPU driver")])
+
+    def test_automatic_placement_skips_a_device_without_room(self):
+        self.client.load_model("stories260K")
+        info = self.client.model_info("stories260K")
+        self.assertEqual((info["driver"], info["device"]), ("cpu", "cpu"))
+        devices = {(d[0], d[2]): d for d in self.client.hardware()["devices"]}
+        self.assertEqual(devices[("fake", "fake0")][4], "gpu")
+        self.assertEqual(devices[("fake", "fake0")][5], 1 << 20)
+
+    def test_explicit_load_on_a_device_without_room_fails_naming_the_need(self):
+        self.client.ensure_unloaded("stories260K")
+        error = self.client.error_of(self.client.load_model, "stories260K", driver="fake")
+        self.assertEqual(error.name, "org.llmcore.Error.LoadFailed")
+        self.assertIn("MiB", error.message)
+        self.assertNotIn("stories260K", self.client.loaded_models())
+
+    def test_swap_to_a_device_without_room_leaves_the_old_instance_serving(self):
+        self.client.load_model("stories260K")
+        expected = cli.expected_text(PROMPT, STREAM_TOKENS)
+        streaming = ring_client(self.bus.address, STREAM_TOKENS)
+        error = self.client.error_of(self.client.swap_driver, "stories260K", "fake")
+        self.assertEqual(error.name, "org.llmcore.Error.SwapFailed")
+        self.assertIn("fake0", error.message)
+        self.assertIn("MiB", error.message)
+        out, err = streaming.communicate(timeout=600)
+        self.assertEqual(streaming.returncode, 0, err)
+        self.assertEqual(out, expected)
+        self.assertEqual(self.client.model_info("stories260K")["driver"], "cpu")
         self.assert_daemon_serves()

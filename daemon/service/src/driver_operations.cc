@@ -1,5 +1,6 @@
 // ModelManager's driver operations: hot swap, driver reload, verification.
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <algorithm>
 
@@ -93,20 +94,27 @@ void ModelManager::SwapTo(const std::shared_ptr<ModelSlot>& slot,
       // The report comes on the model's worker thread; the answer goes out
       // from the loop thread.
       auto shared_done = std::make_shared<SwapDone>(std::move(done));
+      auto answer = [slot, shared_done](Result<engine::MigrationReport> report) {
+        slot->swapping = false;
+        // The old instance (or the new one, when the move failed) was
+        // destroyed on the model's worker: its weights copy and KV cache are
+        // free inside the allocator. Hand the pages back to the system before
+        // answering, so that the memory is back when the caller looks (a few
+        // milliseconds, once per swap).
+        malloc_trim(0);
+        if (!report.ok()) {
+          (*shared_done)(report.status().WithContext(slot->name));
+          return;
+        }
+        (*shared_done)(SwapOutcome{std::move(report).value(), slot->model->placement()});
+      };
       const Status queued = slot->scheduler->Migrate(
           std::move(*next).value(), options,
-          [slot, shared_done, weak_dispatcher](Result<engine::MigrationReport> report) {
+          [answer, weak_dispatcher](Result<engine::MigrationReport> report) {
             auto dispatcher = weak_dispatcher.lock();
             if (!dispatcher) return;
-            dispatcher->Post([slot, shared_done, report = std::move(report)]() mutable {
-              slot->swapping = false;
-              if (!report.ok()) {
-                (*shared_done)(report.status().WithContext(slot->name));
-                return;
-              }
-              SwapOutcome outcome{std::move(report).value(), slot->model->placement()};
-              (*shared_done)(std::move(outcome));
-            });
+            dispatcher->Post(
+                [answer, report = std::move(report)]() mutable { answer(std::move(report)); });
           });
       if (!queued.ok()) {
         slot->swapping = false;

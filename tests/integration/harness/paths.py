@@ -58,8 +58,24 @@ def reference_driver():
     return _program("LLMCORE_REFERENCE_DRIVER", "drivers/reference/llmcore-reference.so")
 
 
+def fake_gpu_driver():
+    """A fake driver (tests/unit/drivers/fake_driver.c): one 1 MiB GPU, score 90."""
+    return _program("LLMCORE_FAKE_GPU_DRIVER", "tests/unit/drivers/fake-driver-small_gpu.so")
+
+
 def require(path, what):
     """Fails the test (not skips it) when a program under test was not built."""
     if not os.path.exists(path):
         raise AssertionError(f"{what} not found at {path}: build it first")
     return path
+
+
+_SANITIZED = {}
+
+
+def sanitized(binary):
+    """Whether `binary` was built with AddressSanitizer (its runtime is linked in)."""
+    if binary not in _SANITIZED:
+        with open(binary, "rb") as f:
+            _SANITIZED[binary] = b"AddressSanitizer" in f.read()
+    return _SANITIZED[binary]

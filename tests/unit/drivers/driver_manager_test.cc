@@ -332,7 +332,7 @@ TEST(DriverManagerTest, NoDriverAtAllIsNotFoundListingSourcesAndReasons) {
   auto manager = DriverManager::Discover({dir.path(), missing});
   ASSERT_FALSE(manager.ok());
   EXPECT_EQ(manager.status().code(), StatusCode::kNotFound);
-  const std::string& message = manager.status().message();
+  const std::string message = manager.status().message();
   EXPECT_THAT(message, HasSubstr(dir.path() + " (2 llmcore-*.so)"));
   EXPECT_THAT(message, HasSubstr(missing + ": does not exist"));
   EXPECT_THAT(message, HasSubstr(junk + ": cannot load"));
