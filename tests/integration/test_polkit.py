@@ -98,3 +98,42 @@ class PolkitTest(DaemonTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DriverPolkitTest(DaemonTestCase):
+    """SwapDriver, ReloadDriver and VerifyModel ask polkit for org.llmcore.manage too."""
+
+    call_as_nobody = PolkitTest.call_as_nobody
+    assert_polkit_asked_once = PolkitTest.assert_polkit_asked_once
+
+    def setUp(self):
+        self.polkit.deny_all()
+        self.client.load_model("stories260K")
+        self.polkit.clear_calls()
+
+    def tearDown(self):
+        if self.client.model_info("stories260K")["driver"] != "cpu":
+            self.client.swap_driver("stories260K", "cpu")
+
+    def test_swap_driver_denied_by_polkit_leaves_the_model_where_it_is(self):
+        result = self.call_as_nobody("SwapDriver", "stories260K", "reference", "", "@a{sv} {}")
+        self.assertEqual(cli.error_name(result), ACCESS_DENIED)
+        self.assertEqual(self.client.model_info("stories260K")["driver"], "cpu")
+        self.assert_polkit_asked_once()
+
+    def test_swap_driver_allowed_by_polkit_moves_the_model(self):
+        self.polkit.allow(MANAGE_ACTION)
+        result = self.call_as_nobody("SwapDriver", "stories260K", "reference", "", "@a{sv} {}")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.client.model_info("stories260K")["driver"], "reference")
+        self.assert_polkit_asked_once()
+
+    def test_reload_and_verify_denied_by_polkit(self):
+        self.assertEqual(cli.error_name(self.call_as_nobody("ReloadDriver", "reference")),
+                         ACCESS_DENIED)
+        self.assert_polkit_asked_once()
+        self.polkit.clear_calls()
+        self.assertEqual(
+            cli.error_name(self.call_as_nobody("VerifyModel", "stories260K", "@a{sv} {}")),
+            ACCESS_DENIED)
+        self.assert_polkit_asked_once()

@@ -69,26 +69,17 @@ int CoreService::SwapDriver(sd_bus_message* m, void* userdata, sd_bus_error*) {
                       fmt::format("no driver named '{}'", SanitizeUtf8(driver)));
   }
 
-  auto held = std::make_shared<HeldCall>(m);
-  std::weak_ptr<CoreService*> weak = self->self_;
   SwapRequest request{driver, device, options->threads, options->force_reprocess};
   const std::string name = entry->name;
-  CheckPolkitAuthorization(
-      self->deps_.bus, m, ipc::kManagePolkitAction,
-      [weak, held, name, request = std::move(request)](Status allowed) mutable {
-        auto alive = weak.lock();
-        if (!alive || !*alive) return;
-        if (!allowed.ok()) {
-          Logf(LogLevel::kNotice, "SwapDriver '{}' refused: {}", name, allowed.message());
-          ReplyError(held->call, BusError::kAccessDenied, allowed.message());
-          return;
-        }
-        if ((*alive)->models_->StateOf(name) == ModelState::kAvailable) {
+  self->AuthorizeManage(
+      m, fmt::format("SwapDriver '{}'", name),
+      [name, request](CoreService& service, const std::shared_ptr<HeldCall>& held) {
+        if (service.models_->StateOf(name) == ModelState::kAvailable) {
           ReplyError(held->call, BusError::kModelNotLoaded,
                      fmt::format("model '{}' is not loaded", name));
           return;
         }
-        (*alive)->models_->Swap(name, std::move(request), [held, name](Result<SwapOutcome> done) {
+        service.models_->Swap(name, request, [held, name](Result<SwapOutcome> done) {
           if (!done.ok()) {
             ReplyError(held->call, SwapErrorFor(done.status()), done.status().message());
             return;
@@ -120,19 +111,12 @@ int CoreService::ReloadDriver(sd_bus_message* m, void* userdata, sd_bus_error*) 
     return ReplyError(m, BusError::kDriverNotFound,
                       fmt::format("no driver named '{}'", SanitizeUtf8(driver)));
   }
-  auto held = std::make_shared<HeldCall>(m);
-  std::weak_ptr<CoreService*> weak = self->self_;
   const std::string name = driver;
-  CheckPolkitAuthorization(
-      self->deps_.bus, m, ipc::kManagePolkitAction, [weak, held, name](Status allowed) {
-        auto alive = weak.lock();
-        if (!alive || !*alive) return;
-        if (!allowed.ok()) {
-          Logf(LogLevel::kNotice, "ReloadDriver '{}' refused: {}", name, allowed.message());
-          ReplyError(held->call, BusError::kAccessDenied, allowed.message());
-          return;
-        }
-        (*alive)->models_->ReloadDriver(name, [held, weak](Result<ReloadOutcome> done) {
+  std::weak_ptr<CoreService*> weak = self->self_;
+  self->AuthorizeManage(
+      m, fmt::format("ReloadDriver '{}'", name),
+      [name, weak](CoreService& service, const std::shared_ptr<HeldCall>& held) {
+        service.models_->ReloadDriver(name, [held, weak](Result<ReloadOutcome> done) {
           if (!done.ok()) {
             ReplyError(held->call, SwapErrorFor(done.status()), done.status().message());
             return;
@@ -156,8 +140,8 @@ int CoreService::ReloadDriver(sd_bus_message* m, void* userdata, sd_bus_error*) 
             return rc;
           });
           // The drivers' list (and versions) changed.
-          if (auto service = weak.lock(); service && *service) {
-            sd_bus_emit_properties_changed((*service)->deps_.bus, ipc::kObjectPath,
+          if (auto alive = weak.lock(); alive && *alive) {
+            sd_bus_emit_properties_changed((*alive)->deps_.bus, ipc::kObjectPath,
                                            ipc::kManagerInterface, "Drivers", nullptr);
           }
         });
@@ -177,25 +161,17 @@ int CoreService::VerifyModel(sd_bus_message* m, void* userdata, sd_bus_error*) {
   if (!options.ok()) return ReplyStatus(m, options.status());
   auto entry = self->models_->Find(model);
   if (!entry.ok()) return ReplyStatus(m, entry.status());
-  auto held = std::make_shared<HeldCall>(m);
-  std::weak_ptr<CoreService*> weak = self->self_;
   const std::string name = entry->name;
   const uint32_t tokens = options->tokens;
-  CheckPolkitAuthorization(
-      self->deps_.bus, m, ipc::kManagePolkitAction, [weak, held, name, tokens](Status allowed) {
-        auto alive = weak.lock();
-        if (!alive || !*alive) return;
-        if (!allowed.ok()) {
-          Logf(LogLevel::kNotice, "VerifyModel '{}' refused: {}", name, allowed.message());
-          ReplyError(held->call, BusError::kAccessDenied, allowed.message());
-          return;
-        }
-        if ((*alive)->models_->StateOf(name) != ModelState::kLoaded) {
+  self->AuthorizeManage(
+      m, fmt::format("VerifyModel '{}'", name),
+      [name, tokens](CoreService& service, const std::shared_ptr<HeldCall>& held) {
+        if (service.models_->StateOf(name) != ModelState::kLoaded) {
           ReplyError(held->call, BusError::kModelNotLoaded,
                      fmt::format("model '{}' is not loaded", name));
           return;
         }
-        (*alive)->models_->Verify(name, tokens, [held, name](Result<VerifyOutcome> done) {
+        service.models_->Verify(name, tokens, [held, name](Result<VerifyOutcome> done) {
           if (!done.ok()) {
             ReplyError(held->call,
                        done.status().code() == StatusCode::kNotFound ? BusError::kDriverNotFound

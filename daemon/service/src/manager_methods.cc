@@ -102,22 +102,13 @@ int CoreService::LoadModel(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto entry = self->models_->Find(name);
   if (!entry.ok()) return ReplyStatus(m, entry.status());
 
-  auto held = std::make_shared<HeldCall>(m);
-  std::weak_ptr<CoreService*> weak = self->self_;
   const std::string model = entry->name;
   const bool pin = load->pin;
   const PlacementChoice where{load->driver, load->device};
-  CheckPolkitAuthorization(
-      self->deps_.bus, m, ipc::kManagePolkitAction,
-      [weak, held, model, pin, where](Status allowed) {
-        auto alive = weak.lock();
-        if (!alive || !*alive) return;
-        if (!allowed.ok()) {
-          Logf(LogLevel::kNotice, "LoadModel '{}' refused: {}", model, allowed.message());
-          ReplyError(held->call, BusError::kAccessDenied, allowed.message());
-          return;
-        }
-        (*alive)->models_->Acquire(
+  self->AuthorizeManage(
+      m, fmt::format("LoadModel '{}'", model),
+      [model, pin, where](CoreService& service, const std::shared_ptr<HeldCall>& held) {
+        service.models_->Acquire(
             model, pin, where, [held](Result<std::shared_ptr<ModelSlot>> slot) {
               if (slot.ok()) {
                 sd_bus_reply_method_return(held->call, "");
@@ -141,25 +132,16 @@ int CoreService::UnloadModel(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto entry = self->models_->Find(name);
   if (!entry.ok()) return ReplyStatus(m, entry.status());
 
-  auto held = std::make_shared<HeldCall>(m);
-  std::weak_ptr<CoreService*> weak = self->self_;
   const std::string model = entry->name;
-  CheckPolkitAuthorization(
-      self->deps_.bus, m, ipc::kManagePolkitAction, [weak, held, model](Status allowed) {
-        auto alive = weak.lock();
-        if (!alive || !*alive) return;
-        if (!allowed.ok()) {
-          Logf(LogLevel::kNotice, "UnloadModel '{}' refused: {}", model, allowed.message());
-          ReplyError(held->call, BusError::kAccessDenied, allowed.message());
-          return;
-        }
-        Status s = (*alive)->models_->Unload(model, "request");
-        if (!s.ok()) {
-          ReplyError(held->call, BusError::kModelNotLoaded, s.message());
-        } else {
-          sd_bus_reply_method_return(held->call, "");
-        }
-      });
+  self->AuthorizeManage(m, fmt::format("UnloadModel '{}'", model),
+                        [model](CoreService& service, const std::shared_ptr<HeldCall>& held) {
+                          Status s = service.models_->Unload(model, "request");
+                          if (!s.ok()) {
+                            ReplyError(held->call, BusError::kModelNotLoaded, s.message());
+                          } else {
+                            sd_bus_reply_method_return(held->call, "");
+                          }
+                        });
   return 1;
 }
 
@@ -417,6 +399,23 @@ int CoreService::Embed(sd_bus_message* m, void* userdata, sd_bus_error*) {
         if (!s.ok()) ReplyStatus(held->call, s);
       });
   return 1;
+}
+
+void CoreService::AuthorizeManage(sd_bus_message* m, std::string what, AuthorizedAction act) {
+  auto held = std::make_shared<HeldCall>(m);
+  std::weak_ptr<CoreService*> weak = self_;
+  CheckPolkitAuthorization(
+      deps_.bus, m, ipc::kManagePolkitAction,
+      [weak, held, what = std::move(what), act = std::move(act)](Status allowed) {
+        auto alive = weak.lock();
+        if (!alive || !*alive) return;
+        if (!allowed.ok()) {
+          Logf(LogLevel::kNotice, "{} refused: {}", what, allowed.message());
+          ReplyError(held->call, BusError::kAccessDenied, allowed.message());
+          return;
+        }
+        act(**alive, held);
+      });
 }
 
 int CoreService::PropertyVersion(sd_bus*, const char*, const char*, const char*,

@@ -51,6 +51,7 @@ namespace llmcore::service {
 
 struct Session;
 struct OneShotCall;
+struct HeldCall;
 
 struct SubmitRefusal;
 
@@ -185,6 +186,13 @@ class CoreService final : public ModelManager::Observer {
   size_t SessionsOf(uid_t uid) const;
 
   // Shared helpers.
+  // Asks polkit whether `m`'s sender may use org.llmcore.manage; when it may,
+  // runs `act` on the loop thread (only while the service lives) with the
+  // call held for a later answer; otherwise answers AccessDenied and logs
+  // the refusal of `what` ("LoadModel 'x'").
+  using AuthorizedAction =
+      std::function<void(CoreService& service, const std::shared_ptr<HeldCall>& held)>;
+  void AuthorizeManage(sd_bus_message* m, std::string what, AuthorizedAction act);
   // Resolves the model, loading it on demand, then calls `then` with the slot
   // or replies with the error. `m` is kept referenced meanwhile.
   void WithModel(sd_bus_message* m, const std::string& model,
