@@ -18,6 +18,7 @@
 
 #include "batch_planner.h"
 #include "embedder.h"
+#include "instance_prefill.h"
 #include "llmcore/log.h"
 #include "llmcore/text/stop_matcher.h"
 #include "llmcore/utf8.h"
@@ -163,7 +164,9 @@ struct Scheduler::State {
   std::condition_variable cv;
   std::deque<Event> inbox;
   std::deque<EmbedJob> embeds;
-  std::optional<MigrationJob> migration;
+  std::optional<MigrationJob> migration;  // waiting for the worker
+  bool migration_running = false;         // taken by the worker, not finished
+  bool prefill_ready = false;             // the running one's prefill ended
   std::vector<SlotShared> slots;
   std::map<uid_t, uint32_t> active_per_uid;
   uint32_t active = 0;
@@ -174,6 +177,12 @@ struct Scheduler::State {
   std::once_flag join_once;
 
   // Worker thread only.
+  struct ActiveMigration {
+    MigrationJob job;
+    std::unique_ptr<BackgroundPrefill> prefill;  // null: nothing to re-process
+    Clock::time_point queued = Clock::now();
+  };
+  std::unique_ptr<ActiveMigration> migrating;
   std::vector<SequenceState> seqs;
   uint64_t rotation = 0;
   Clock::time_point last_beat;
@@ -191,9 +200,11 @@ struct Scheduler::State {
   void HangUntilStopped();
   void Step();
   void RunEmbed(EmbedJob job);
-  void RunMigration(MigrationJob job);
+  std::vector<SequenceHistory> LiveHistories() const;
+  void StartMigration(MigrationJob job);
+  void CompleteMigration();
   Result<MigrationReport> MoveSequences(driver_host::DriverInstance& to,
-                                        const MigrationOptions& options);
+                                        BackgroundPrefill* prefill);
   void EndRun(SequenceId seq, StopReason reason, Status error = Status::Ok());
   void ResetKv(SequenceId seq);
   void Release(uid_t uid, SequenceId seq, uint64_t request_id);
@@ -210,8 +221,10 @@ void Scheduler::State::Run() {
     {
       std::unique_lock lock(mu);
       cv.wait_for(lock, kIdleWake, [this] {
-        return stopping || !inbox.empty() || !embeds.empty() || migration || HasWork();
+        return stopping || !inbox.empty() || !embeds.empty() || migration || prefill_ready ||
+               HasWork();
       });
+      prefill_ready = false;
       events.swap(inbox);
       stop = stopping;
       if (!stop && !embeds.empty()) {
@@ -221,6 +234,7 @@ void Scheduler::State::Run() {
       if (!stop && migration) {
         migrate = std::move(migration);
         migration.reset();
+        migration_running = true;
       }
     }
     if (stop) {
@@ -238,7 +252,8 @@ void Scheduler::State::Run() {
       }
     }
     // Between two forward passes: the sequences' state is complete here.
-    if (migrate) RunMigration(std::move(*migrate));
+    if (migrating && migrating->prefill && migrating->prefill->done()) CompleteMigration();
+    if (migrate) StartMigration(std::move(*migrate));
     // One embedding job between two steps: generation keeps moving.
     if (embed) RunEmbed(std::move(*embed));
     try {
@@ -472,33 +487,113 @@ void Scheduler::State::RunEmbed(EmbedJob job) {
   }
 }
 
-void Scheduler::State::RunMigration(MigrationJob job) {
+std::vector<SequenceHistory> Scheduler::State::LiveHistories() const {
+  std::vector<SequenceHistory> live;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    if (!seqs[i].kv.empty()) live.push_back({static_cast<SequenceId>(i), seqs[i].kv});
+  }
+  return live;
+}
+
+void Scheduler::State::StartMigration(MigrationJob job) {
+  driver_host::DriverInstance& to = *job.next->instance;
+  const std::string format = model->instance().KvFormat();
+  const bool export_import =
+      !job.options.force_reprocess && !format.empty() && format == to.KvFormat();
+  std::vector<SequenceHistory> live = LiveHistories();
+  auto started = std::make_unique<ActiveMigration>();
+  started->job = std::move(job);
+  if (!export_import && !live.empty()) {
+    // The new instance re-processes a snapshot of the histories on a thread
+    // of its own while this one keeps generating; CompleteMigration then
+    // feeds only what changed since.
+    started->prefill =
+        std::make_unique<BackgroundPrefill>(to, std::move(live), model->n_batch_max(), [this] {
+          {
+            std::lock_guard lock(mu);
+            prefill_ready = true;
+          }
+          cv.notify_all();
+        });
+    migrating = std::move(started);
+    return;
+  }
+  migrating = std::move(started);
+  CompleteMigration();
+}
+
+Result<MigrationReport> Scheduler::State::MoveSequences(driver_host::DriverInstance& to,
+                                                        BackgroundPrefill* prefill) {
+  driver_host::DriverInstance& from = model->instance();
+  MigrationReport report;
+  const std::vector<SequenceHistory> live = LiveHistories();
+  report.sequences = static_cast<uint32_t>(live.size());
+  if (prefill != nullptr) {
+    report.method = MigrationReport::Method::kReprocess;
+    LLMCORE_RETURN_IF_ERROR(prefill->Finish());
+    report.tokens_reprocessed = prefill->fed();
+    uint64_t caught_up = 0;
+    LLMCORE_RETURN_IF_ERROR(
+        CatchUp(to, prefill->histories(), live, model->n_batch_max(), &caught_up));
+    report.tokens_reprocessed += caught_up;
+  } else if (!live.empty()) {
+    report.method = MigrationReport::Method::kKvExport;
+    for (const SequenceHistory& h : live) {
+      const std::string what = "sequence " + std::to_string(h.seq);
+      auto blob = from.SeqExport(h.seq);
+      if (!blob.ok()) return blob.status().WithContext(what + ": KV export");
+      LLMCORE_RETURN_IF_ERROR(to.SeqImport(h.seq, *blob).WithContext(what + ": KV import"));
+    }
+  }
+  // Every way must leave each sequence exactly as long as its history.
+  for (const SequenceHistory& h : live) {
+    auto length = to.SeqLength(h.seq);
+    if (length.ok() && static_cast<size_t>(*length) != h.tokens.size()) {
+      return Status(StatusCode::kInternal, "sequence " + std::to_string(h.seq) + " holds " +
+                                               std::to_string(*length) +
+                                               " positions after the move, its history " +
+                                               std::to_string(h.tokens.size()));
+    }
+  }
+  return report;
+}
+
+void Scheduler::State::CompleteMigration() {
+  std::unique_ptr<ActiveMigration> running = std::move(migrating);
+  MigrationJob& job = running->job;
   const Clock::time_point started = Clock::now();
   const PlacementInfo from = model->placement();
   const PlacementInfo& to = job.next->placement;
   Result<MigrationReport> result = Status(StatusCode::kInternal, "not migrated");
   try {
-    result = MoveSequences(*job.next->instance, job.options);
+    result = MoveSequences(*job.next->instance, running->prefill.get());
   } catch (const std::exception& e) {
     result = Status(StatusCode::kResourceExhausted, std::string("migration: ") + e.what());
   }
+  running->prefill.reset();
   if (result.ok()) {
     result->previous = from;
+    result->background_ms =
+        std::chrono::duration<double, std::milli>(started - running->queued).count();
     // The old instance is destroyed here, on the thread that used it, and
     // its memory (KV cache, buffers) is back before the next pass.
     std::unique_ptr<ModelInstance> old = model->ExchangeInstance(std::move(job.next));
     old.reset();
     result->pause_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     Logf(LogLevel::kInfo,
-         "{}: moved from driver {} ({}) to {} ({}): {} sequences by {}, {} tokens re-processed, "
-         "generation paused {:.1f} ms",
+         "{}: moved from driver {} ({}) to {} ({}): {} sequences by {}, {} tokens re-processed "
+         "({:.1f} ms while generation went on), generation paused {:.1f} ms",
          model->name(), from.driver, from.device, model->placement().driver,
          model->placement().device, result->sequences, MigrationMethodName(result->method),
-         result->tokens_reprocessed, result->pause_ms);
+         result->tokens_reprocessed, result->background_ms, result->pause_ms);
   } else {
     Logf(LogLevel::kWarning, "{}: moving to driver {} ({}) failed, {} keeps serving: {}",
          model->name(), to.driver, to.device, from.driver, result.status().message());
     job.next.reset();
+  }
+  {
+    std::lock_guard lock(mu);
+    migration_running = false;
   }
   try {
     job.done(std::move(result));
@@ -507,61 +602,6 @@ void Scheduler::State::RunMigration(MigrationJob job) {
   } catch (...) {
     Logf(LogLevel::kWarning, "{}: a migration callback threw", model->name());
   }
-}
-
-Result<MigrationReport> Scheduler::State::MoveSequences(driver_host::DriverInstance& to,
-                                                        const MigrationOptions& options) {
-  driver_host::DriverInstance& from = model->instance();
-  MigrationReport report;
-  std::vector<SequenceId> live;
-  for (size_t i = 0; i < seqs.size(); ++i) {
-    if (!seqs[i].kv.empty()) live.push_back(static_cast<SequenceId>(i));
-  }
-  report.sequences = static_cast<uint32_t>(live.size());
-  if (live.empty()) return report;
-  const std::string format = from.KvFormat();
-  if (!options.force_reprocess && !format.empty() && format == to.KvFormat()) {
-    report.method = MigrationReport::Method::kKvExport;
-    for (SequenceId seq : live) {
-      const std::string what = "sequence " + std::to_string(seq);
-      auto blob = from.SeqExport(seq);
-      if (!blob.ok()) return blob.status().WithContext(what + ": KV export");
-      LLMCORE_RETURN_IF_ERROR(to.SeqImport(seq, *blob).WithContext(what + ": KV import"));
-    }
-  } else {
-    // The new instance computes the state itself from the token histories,
-    // in batches as full as the instance takes, no logits wanted.
-    report.method = MigrationReport::Method::kReprocess;
-    const size_t n_batch = model->n_batch_max();
-    std::vector<llmcore_batch_entry> batch;
-    batch.reserve(n_batch);
-    auto flush = [&]() -> Status {
-      if (batch.empty()) return Status::Ok();
-      const Status fed = to.Forward(batch, std::span<float>());
-      report.tokens_reprocessed += batch.size();
-      batch.clear();
-      return fed.WithContext("re-processing the token histories");
-    };
-    for (SequenceId seq : live) {
-      const std::vector<text::TokenId>& kv = seqs[static_cast<size_t>(seq)].kv;
-      for (size_t pos = 0; pos < kv.size(); ++pos) {
-        batch.push_back({seq, static_cast<int32_t>(pos), kv[pos], 0});
-        if (batch.size() == n_batch) LLMCORE_RETURN_IF_ERROR(flush());
-      }
-    }
-    LLMCORE_RETURN_IF_ERROR(flush());
-  }
-  // Both ways must leave each sequence exactly as long as its history.
-  for (SequenceId seq : live) {
-    const size_t expected = seqs[static_cast<size_t>(seq)].kv.size();
-    auto length = to.SeqLength(seq);
-    if (length.ok() && static_cast<size_t>(*length) != expected) {
-      return Status(StatusCode::kInternal,
-                    "sequence " + std::to_string(seq) + " holds " + std::to_string(*length) +
-                        " positions after the move, its history " + std::to_string(expected));
-    }
-  }
-  return report;
 }
 
 void Scheduler::State::EndRun(SequenceId seq, StopReason reason, Status error) {
@@ -628,6 +668,11 @@ void Scheduler::State::Shutdown(std::deque<Event>& events) {
     std::lock_guard lock(mu);
     jobs.swap(embeds);
     migrate.swap(migration);
+  }
+  if (migrating) {
+    migrating->prefill.reset();  // stops between two batches
+    migrate = std::move(migrating->job);
+    migrating.reset();
   }
   if (migrate) {
     try {
@@ -815,9 +860,9 @@ Status Scheduler::Migrate(std::unique_ptr<ModelInstance> next, MigrationOptions 
   {
     std::lock_guard lock(st.mu);
     if (st.stopping) return Status(StatusCode::kUnavailable, "the scheduler is stopping");
-    if (st.migration) {
+    if (st.migration || st.migration_running) {
       return Status(StatusCode::kResourceExhausted,
-                    "model " + st.model->name() + " already has a driver swap waiting");
+                    "model " + st.model->name() + " already has a driver swap running");
     }
     st.migration = MigrationJob{std::move(next), options, std::move(done)};
   }

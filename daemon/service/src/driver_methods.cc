@@ -88,13 +88,13 @@ int CoreService::SwapDriver(sd_bus_message* m, void* userdata, sd_bus_error*) {
           const engine::PlacementInfo& now = done->now;
           ReplyReport(held->call, [&](sd_bus_message* reply) {
             return sd_bus_message_append(
-                reply, "a{sv}", 10, "model", "s", name.c_str(), "driver", "s", now.driver.c_str(),
+                reply, "a{sv}", 11, "model", "s", name.c_str(), "driver", "s", now.driver.c_str(),
                 "driver_version", "s", now.driver_version.c_str(), "device", "s",
                 now.device.c_str(), "previous_driver", "s", report.previous.driver.c_str(),
                 "previous_device", "s", report.previous.device.c_str(), "method", "s",
                 engine::MigrationMethodName(report.method), "sequences", "u", report.sequences,
-                "tokens_reprocessed", "t", report.tokens_reprocessed, "pause_ms", "d",
-                report.pause_ms);
+                "tokens_reprocessed", "t", report.tokens_reprocessed, "background_ms", "d",
+                report.background_ms, "pause_ms", "d", report.pause_ms);
           });
         });
       });

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine_test_util.h"
+#include "instance_prefill.h"
 #include "llmcore/driver_host/driver_instance.h"
 #include "llmcore/engine/cross_check.h"
 #include "llmcore/testing/testing.h"
@@ -209,6 +210,56 @@ TEST(MigrationTest, AnInstanceOnAMissingDeviceIsRefusedByItsDriver) {
   auto next = model->BuildInstance({testing::CpuDriver(), 7, 0});
   ASSERT_FALSE(next.ok());
   EXPECT_NE(next.status().message().find("stories260K"), std::string::npos);
+}
+
+// The logits a next token gets on `seq` of `instance`.
+std::vector<float> NextLogits(driver_host::DriverInstance& instance, SequenceId seq, int32_t pos,
+                              text::TokenId token, uint32_t n_vocab) {
+  std::vector<float> logits(n_vocab);
+  const llmcore_batch_entry entry{seq, pos, token, 1};
+  EXPECT_TRUE(instance.Forward(std::span(&entry, 1), logits).ok());
+  return logits;
+}
+
+TEST(MigrationTest, CatchUpFeedsOnlyWhatChangedSinceTheSnapshot) {
+  auto model = testing::Stories({.n_seq = 2});
+  const auto text = CrossCheckTokens(model->tokenizer(), 40);
+  auto target = model->BuildInstance({testing::CpuDriver(), 0, 1});
+  ASSERT_TRUE(target.ok());
+  driver_host::DriverInstance& to = *(*target)->instance;
+  // The snapshot fed in the background ...
+  const std::vector<SequenceHistory> snapshot = {{0, {text.begin(), text.begin() + 20}},
+                                                 {1, {text.begin(), text.begin() + 10}}};
+  std::vector<FeedRange> ranges;
+  for (const SequenceHistory& h : snapshot) ranges.push_back({h.seq, 0, h.tokens});
+  uint64_t fed = 0;
+  ASSERT_TRUE(FeedRanges(to, ranges, 7, &fed).ok());
+  EXPECT_EQ(fed, 30u);
+  // ... while sequence 0 was cut back to 15 tokens and continued otherwise,
+  // and sequence 1 grew.
+  std::vector<text::TokenId> diverged(text.begin(), text.begin() + 15);
+  diverged.insert(diverged.end(), text.begin() + 30, text.begin() + 35);
+  const std::vector<SequenceHistory> current = {{0, diverged},
+                                                {1, {text.begin(), text.begin() + 25}}};
+  uint64_t caught_up = 0;
+  ASSERT_TRUE(CatchUp(to, snapshot, current, 7, &caught_up).ok());
+  EXPECT_EQ(caught_up, 5u + 15u);
+  EXPECT_EQ(*to.SeqLength(0), 20);
+  EXPECT_EQ(*to.SeqLength(1), 25);
+
+  // The state is exactly what feeding the current histories from scratch gives.
+  auto fresh = model->BuildInstance({testing::CpuDriver(), 0, 1});
+  ASSERT_TRUE(fresh.ok());
+  std::vector<FeedRange> whole;
+  for (const SequenceHistory& h : current) whole.push_back({h.seq, 0, h.tokens});
+  uint64_t all = 0;
+  ASSERT_TRUE(FeedRanges(*(*fresh)->instance, whole, 7, &all).ok());
+  for (SequenceId seq : {0, 1}) {
+    const auto pos = static_cast<int32_t>(current[static_cast<size_t>(seq)].tokens.size());
+    EXPECT_EQ(NextLogits(to, seq, pos, text[36], model->n_vocab()),
+              NextLogits(*(*fresh)->instance, seq, pos, text[36], model->n_vocab()))
+        << "sequence " << seq;
+  }
 }
 
 TEST(CrossCheckTest, TheCpuDriverAgreesWithTheReferenceDriver) {

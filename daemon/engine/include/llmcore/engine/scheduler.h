@@ -65,11 +65,12 @@
 // worker moves every sequence's KV state onto it - by the drivers' KV
 // export/import when both name the same format, otherwise by feeding the new
 // instance each sequence's token history, which the worker keeps - then puts
-// it in service and destroys the old instance. Requests keep running across
-// it: no token is lost, repeated or sampled twice, since sampling state lives
-// in the requests, not in the instance. A migration that fails at any stage
-// leaves the old instance serving, untouched, and reports why. Only one
-// migration waits at a time.
+// it in service and destroys the old instance. Re-processing runs first on a
+// thread of its own over a snapshot of the histories while generation goes
+// on; the pause then covers only the tokens generated since the snapshot. Requests keep running
+// across it: no token is lost, repeated or sampled twice, since sampling state lives in the
+// requests, not in the instance. A migration that fails at any stage leaves the old instance
+// serving, untouched, and reports why. Only one migration waits at a time.
 //
 // Errors inside a step (a driver failure) end the requests of that step with
 // StopReason::kError and the driver's message; the scheduler keeps serving.
@@ -119,6 +120,9 @@ struct MigrationReport {
   Method method = Method::kNone;  // kNone: no sequence had state
   uint32_t sequences = 0;         // sequences whose state moved
   uint64_t tokens_reprocessed = 0;
+  // Re-processing done while the old instance went on serving, from the
+  // worker taking the migration to the pause.
+  double background_ms = 0;
   double pause_ms = 0;     // the time between two forward passes it took
   PlacementInfo previous;  // what served the model before
 };
