@@ -11,30 +11,20 @@
 namespace llmcore::llmctl {
 namespace {
 
-const Json* Field(const Json& object, const char* key) {
-  return object.is_object() && object.contains(key) ? &object[key] : nullptr;
-}
-
-// The value as text; "" when missing.
-std::string Text(const Json& object, const char* key) {
-  const Json* value = Field(object, key);
-  return value ? FormatValue(*value) : "";
-}
-
 // The value as text; "-" when missing or empty.
 std::string TextOrDash(const Json& object, const char* key) {
-  std::string text = Text(object, key);
+  std::string text = FieldText(object, key);
   return text.empty() ? "-" : text;
 }
 
 std::optional<uint64_t> Count(const Json& object, const char* key) {
-  const Json* value = Field(object, key);
+  const Json* value = FindField(object, key);
   if (!value || !value->is_number_unsigned()) return std::nullopt;
   return value->get<uint64_t>();
 }
 
 std::optional<double> Number(const Json& object, const char* key) {
-  const Json* value = Field(object, key);
+  const Json* value = FindField(object, key);
   if (!value || !value->is_number()) return std::nullopt;
   return value->get<double>();
 }
@@ -47,7 +37,7 @@ std::string Plural(uint64_t n, std::string_view singular) {
 // "reference (cpu)", or just the driver without a device.
 std::string Placement(const Json& report, const char* driver_key, const char* device_key) {
   std::string out = TextOrDash(report, driver_key);
-  if (const std::string device = Text(report, device_key); !device.empty()) {
+  if (const std::string device = FieldText(report, device_key); !device.empty()) {
     out += " (" + device + ")";
   }
   return out;
@@ -56,7 +46,7 @@ std::string Placement(const Json& report, const char* driver_key, const char* de
 // "3 sequences moved by re-processing 120 tokens", "no live sequences", or
 // "" when the report says nothing about sequences.
 std::string Moved(const Json& report) {
-  const std::string method = Text(report, "method");
+  const std::string method = FieldText(report, "method");
   if (method == "none") return "no live sequences";
   const std::optional<uint64_t> sequences = Count(report, "sequences");
   if (method.empty() && !sequences) return "";
@@ -80,7 +70,7 @@ std::string Moved(const Json& report) {
 std::string FormatSwapReport(const Json& report) {
   std::string out = fmt::format("model '{}' now on {}", TextOrDash(report, "model"),
                                 Placement(report, "driver", "device"));
-  if (!Text(report, "previous_driver").empty()) {
+  if (!FieldText(report, "previous_driver").empty()) {
     out += ", was " + Placement(report, "previous_driver", "previous_device");
   }
   std::vector<std::string> parts;
@@ -97,10 +87,10 @@ std::string FormatVerifyReport(const Json& report) {
   auto line = [&out](std::string_view label, const std::string& value) {
     out += fmt::format("{}: {}\n", label, value);
   };
-  if (Field(report, "model")) line("model", Text(report, "model"));
-  if (Field(report, "driver")) {
+  if (FindField(report, "model")) line("model", FieldText(report, "model"));
+  if (FindField(report, "driver")) {
     std::string driver = Placement(report, "driver", "device");
-    if (const std::string reference = Text(report, "reference"); !reference.empty()) {
+    if (const std::string reference = FieldText(report, "reference"); !reference.empty()) {
       driver += " vs " + reference;
     }
     line("driver", driver);
@@ -122,18 +112,18 @@ std::string FormatVerifyReport(const Json& report) {
 }
 
 bool VerifyPassed(const Json& report) {
-  const Json* passed = Field(report, "passed");
+  const Json* passed = FindField(report, "passed");
   return passed && passed->is_boolean() && passed->get<bool>();
 }
 
 std::string FormatReloadReport(const Json& report) {
   std::string out = "driver " + TextOrDash(report, "driver") + " reloaded";
-  if (const std::string path = Text(report, "path"); !path.empty()) out += " from " + path;
-  if (const std::string version = Text(report, "version"); !version.empty()) {
-    const std::string previous = Text(report, "previous_version");
+  if (const std::string path = FieldText(report, "path"); !path.empty()) out += " from " + path;
+  if (const std::string version = FieldText(report, "version"); !version.empty()) {
+    const std::string previous = FieldText(report, "previous_version");
     out += ": " + (previous.empty() ? version : previous + " -> " + version);
   }
-  const Json* models = Field(report, "models");
+  const Json* models = FindField(report, "models");
   if (models && models->is_array() && !models->empty()) {
     out += "; models moved: " + FormatValue(*models);
   } else {

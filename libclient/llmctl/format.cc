@@ -14,10 +14,10 @@ bool HasControlCharacters(std::string_view text) {
 }
 
 std::string Cell(const Json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key)) return "-";
-  const Json& value = object[key];
-  if (value.is_string() && value.get_ref<const std::string&>().empty()) return "-";
-  return FormatValue(value);
+  const Json* value = FindField(object, key);
+  if (value == nullptr) return "-";
+  if (value->is_string() && value->get_ref<const std::string&>().empty()) return "-";
+  return FormatValue(*value);
 }
 
 std::string SizeCell(const Json& object, const char* key) {
@@ -115,6 +115,15 @@ std::string FormatValue(const Json& value) {
     return out;
   }
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+const Json* FindField(const Json& object, const char* key) {
+  return object.is_object() && object.contains(key) ? &object[key] : nullptr;
+}
+
+std::string FieldText(const Json& object, const char* key, std::string_view missing) {
+  const Json* value = FindField(object, key);
+  return value ? FormatValue(*value) : std::string(missing);
 }
 
 std::string FormatKeyValues(const Json& object) {

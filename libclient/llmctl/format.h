@@ -42,6 +42,12 @@ std::string FormatTable(const std::vector<Column>& columns,
 // null as "-", objects as JSON.
 std::string FormatValue(const Json& value);
 
+// Reading replies' objects, whatever the daemon sent: the member `key` of
+// `object`, or null when `object` is not an object or lacks it.
+const Json* FindField(const Json& object, const char* key);
+// The member as FormatValue writes it; `missing` when it is absent.
+std::string FieldText(const Json& object, const char* key, std::string_view missing = "");
+
 // "key: value" lines of an object, in its order.
 std::string FormatKeyValues(const Json& object);
 

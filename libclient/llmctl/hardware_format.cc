@@ -36,23 +36,8 @@ Json NameFields(const Json& rows, const std::vector<Fields>& shapes) {
   return out;
 }
 
-const Json* Field(const Json& object, const char* key) {
-  return object.is_object() && object.contains(key) ? &object[key] : nullptr;
-}
-
-std::string Text(const Json& object, const char* key) {
-  const Json* value = Field(object, key);
-  return value ? FormatValue(*value) : "-";
-}
-
-// The value as text; "" when missing.
-std::string OptionalText(const Json& object, const char* key) {
-  const Json* value = Field(object, key);
-  return value ? FormatValue(*value) : "";
-}
-
 std::string Bytes(const Json& object, const char* key) {
-  const Json* value = Field(object, key);
+  const Json* value = FindField(object, key);
   if (value && value->is_number_unsigned()) return FormatBytes(value->get<uint64_t>());
   return value ? FormatValue(*value) : "-";
 }
@@ -61,7 +46,7 @@ std::string Bytes(const Json& object, const char* key) {
 std::string Cores(const Json& hw) {
   std::vector<std::string> parts;
   auto count = [&](const char* key, const char* singular, const char* plural) {
-    const Json* value = Field(hw, key);
+    const Json* value = FindField(hw, key);
     if (!value || !value->is_number_unsigned()) return;
     const uint64_t n = value->get<uint64_t>();
     parts.push_back(fmt::format("{} {}", n, n == 1 ? singular : plural));
@@ -75,17 +60,17 @@ std::string Cores(const Json& hw) {
 // "cpu 0.1.0, score 100, 1 instance, from /usr/lib/.../cpu.so", from
 // whichever fields are present.
 std::string DriverLine(const Json& driver) {
-  std::string out = Text(driver, "name");
-  if (const std::string version = OptionalText(driver, "version"); !version.empty()) {
+  std::string out = FieldText(driver, "name", "-");
+  if (const std::string version = FieldText(driver, "version"); !version.empty()) {
     out += " " + version;
   }
-  if (Field(driver, "score")) out += ", score " + Text(driver, "score");
-  if (const Json* instances = Field(driver, "instances");
+  if (FindField(driver, "score")) out += ", score " + FieldText(driver, "score", "-");
+  if (const Json* instances = FindField(driver, "instances");
       instances && instances->is_number_unsigned()) {
     const uint64_t n = instances->get<uint64_t>();
     out += fmt::format(", {} {}", n, n == 1 ? "instance" : "instances");
   }
-  if (const std::string path = OptionalText(driver, "path"); !path.empty()) {
+  if (const std::string path = FieldText(driver, "path"); !path.empty()) {
     out += ", from " + path;
   }
   return out;
@@ -122,9 +107,9 @@ std::string FormatHardware(const Json& hw) {
   auto line = [&out](std::string_view label, const std::string& value) {
     out += fmt::format("{}: {}\n", label, value);
   };
-  if (Field(hw, "cpu_model")) line("cpu", Text(hw, "cpu_model"));
+  if (FindField(hw, "cpu_model")) line("cpu", FieldText(hw, "cpu_model", "-"));
   if (const std::string cores = Cores(hw); !cores.empty()) line("cores", cores);
-  if (const Json* features = Field(hw, "cpu_features")) {
+  if (const Json* features = FindField(hw, "cpu_features")) {
     // A space-separated string (older descriptions had an array of names).
     std::string names = features->is_string() ? features->get<std::string>() : "";
     if (features->is_array()) {
@@ -132,37 +117,37 @@ std::string FormatHardware(const Json& hw) {
     }
     line("cpu features", names.empty() ? "none" : names);
   }
-  if (Field(hw, "memory_total")) {
-    line("memory", Field(hw, "memory_available")
+  if (FindField(hw, "memory_total")) {
+    line("memory", FindField(hw, "memory_available")
                        ? fmt::format("{} available of {}", Bytes(hw, "memory_available"),
                                      Bytes(hw, "memory_total"))
                        : Bytes(hw, "memory_total"));
   }
-  if (const Json* nodes = Field(hw, "numa_nodes"); nodes && nodes->is_array()) {
+  if (const Json* nodes = FindField(hw, "numa_nodes"); nodes && nodes->is_array()) {
     for (const Json& node : *nodes) {
-      line(fmt::format("numa node {}", Text(node, "node")), Bytes(node, "memory"));
+      line(fmt::format("numa node {}", FieldText(node, "node", "-")), Bytes(node, "memory"));
     }
   }
-  if (const Json* gpus = Field(hw, "gpus"); gpus && gpus->is_array()) {
+  if (const Json* gpus = FindField(hw, "gpus"); gpus && gpus->is_array()) {
     if (gpus->empty()) line("gpu", "none");
     for (const Json& gpu : *gpus) {
-      line("gpu", fmt::format("{} at {}, numa node {}", Text(gpu, "name"), Text(gpu, "pci_address"),
-                              Text(gpu, "numa_node")));
+      line("gpu",
+           fmt::format("{} at {}, numa node {}", FieldText(gpu, "name", "-"),
+                       FieldText(gpu, "pci_address", "-"), FieldText(gpu, "numa_node", "-")));
     }
   }
-  if (const Json* drivers = Field(hw, "drivers"); drivers && drivers->is_array()) {
+  if (const Json* drivers = FindField(hw, "drivers"); drivers && drivers->is_array()) {
     for (const Json& driver : *drivers) line("driver", DriverLine(driver));
   }
-  if (const Json* devices = Field(hw, "devices"); devices && devices->is_array()) {
+  if (const Json* devices = FindField(hw, "devices"); devices && devices->is_array()) {
     for (const Json& device : *devices) {
-      std::string about = Text(device, "kind");
-      if (const std::string description = OptionalText(device, "description");
-          !description.empty()) {
+      std::string about = FieldText(device, "kind", "-");
+      if (const std::string description = FieldText(device, "description"); !description.empty()) {
         about = description + ", " + about;
       }
-      line("device",
-           fmt::format("{}/{} ({}): {} free of {}", Text(device, "driver"), Text(device, "name"),
-                       about, Bytes(device, "memory_free"), Bytes(device, "memory_total")));
+      line("device", fmt::format("{}/{} ({}): {} free of {}", FieldText(device, "driver", "-"),
+                                 FieldText(device, "name", "-"), about,
+                                 Bytes(device, "memory_free"), Bytes(device, "memory_total")));
     }
   }
   return out;

@@ -187,11 +187,10 @@ uint32_t LoadedModel::n_embd() const {
 uint64_t LoadedModel::resident_bytes() const {
   return state_->segment->size();
 }
-uint64_t LoadedModel::kv_bytes_estimate() const {
+uint64_t LoadedModel::kv_bytes_per_sequence() const {
   const llmcore_model_desc& d = state_->desc->desc();
-  // Keys and values, every layer, every sequence (the scheduler's own too).
-  return 2ull * d.n_layer * d.n_head_kv * d.head_dim * sizeof(float) * state_->n_ctx *
-         (uint64_t{state_->n_seq_max} + 1);
+  // Keys and values, every layer.
+  return 2ull * d.n_layer * d.n_head_kv * d.head_dim * sizeof(float) * state_->n_ctx;
 }
 bool LoadedModel::supports_embeddings() const {
   std::lock_guard lock(state_->placement_mu);

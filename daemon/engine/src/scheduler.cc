@@ -180,7 +180,7 @@ struct Scheduler::State {
   struct ActiveMigration {
     MigrationJob job;
     std::unique_ptr<BackgroundPrefill> prefill;  // null: nothing to re-process
-    Clock::time_point queued = Clock::now();
+    Clock::time_point taken = Clock::now();
   };
   std::unique_ptr<ActiveMigration> migrating;
   std::vector<SequenceState> seqs;
@@ -501,25 +501,23 @@ void Scheduler::State::StartMigration(MigrationJob job) {
   const bool export_import =
       !job.options.force_reprocess && !format.empty() && format == to.KvFormat();
   std::vector<SequenceHistory> live = LiveHistories();
-  auto started = std::make_unique<ActiveMigration>();
-  started->job = std::move(job);
-  if (!export_import && !live.empty()) {
-    // The new instance re-processes a snapshot of the histories on a thread
-    // of its own while this one keeps generating; CompleteMigration then
-    // feeds only what changed since.
-    started->prefill =
-        std::make_unique<BackgroundPrefill>(to, std::move(live), model->n_batch_max(), [this] {
-          {
-            std::lock_guard lock(mu);
-            prefill_ready = true;
-          }
-          cv.notify_all();
-        });
-    migrating = std::move(started);
+  migrating = std::make_unique<ActiveMigration>();
+  migrating->job = std::move(job);
+  if (export_import || live.empty()) {
+    CompleteMigration();
     return;
   }
-  migrating = std::move(started);
-  CompleteMigration();
+  // The new instance re-processes a snapshot of the histories on a thread of
+  // its own while this one keeps generating; CompleteMigration then feeds
+  // only what changed since.
+  migrating->prefill =
+      std::make_unique<BackgroundPrefill>(to, std::move(live), model->n_batch_max(), [this] {
+        {
+          std::lock_guard lock(mu);
+          prefill_ready = true;
+        }
+        cv.notify_all();
+      });
 }
 
 Result<MigrationReport> Scheduler::State::MoveSequences(driver_host::DriverInstance& to,
@@ -574,7 +572,7 @@ void Scheduler::State::CompleteMigration() {
   if (result.ok()) {
     result->previous = from;
     result->background_ms =
-        std::chrono::duration<double, std::milli>(started - running->queued).count();
+        std::chrono::duration<double, std::milli>(started - running->taken).count();
     // The old instance is destroyed here, on the thread that used it, and
     // its memory (KV cache, buffers) is back before the next pass.
     std::unique_ptr<ModelInstance> old = model->ExchangeInstance(std::move(job.next));

@@ -10,13 +10,8 @@
 namespace llmcore::service {
 namespace {
 
-// The name the manager gives the reference driver's library.
+// The name the reference driver (drivers/reference) reports.
 constexpr const char* kReferenceDriver = "reference";
-
-// The memory one more sequence at full context takes on top of the weights.
-uint64_t KvBytesPerSequence(const engine::LoadedModel& model) {
-  return model.kv_bytes_estimate() / (uint64_t{model.n_seq_max()} + 1);
-}
 
 }  // namespace
 
@@ -51,7 +46,7 @@ void ModelManager::Swap(const std::string& name, SwapRequest request, SwapDone d
   where.driver = request.driver;
   where.device = request.device;
   where.weights_bytes = slot->model->resident_bytes();
-  where.kv_bytes = KvBytesPerSequence(*slot->model);
+  where.kv_bytes = slot->model->kv_bytes_per_sequence();
   auto placed = drivers_->Place(where);
   if (!placed.ok()) {
     done(placed.status().WithContext(name));

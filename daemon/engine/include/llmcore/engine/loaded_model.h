@@ -115,16 +115,16 @@ class LoadedModel {
   uint32_t n_vocab() const;
   uint32_t n_embd() const;
   uint64_t resident_bytes() const;  // the segment's size
-  // An upper bound of the memory an instance needs besides the weights: its
-  // KV cache in 32-bit floats for every sequence at full context.
-  uint64_t kv_bytes_estimate() const;
+  // An upper bound of the KV cache one sequence at full context takes in an
+  // instance (32-bit floats), what placement adds to the weights.
+  uint64_t kv_bytes_per_sequence() const;
   // Whether the driver can return embeddings (ABI minor >= 1 and it said so).
   bool supports_embeddings() const;
 
   // Builds another instance of this model from the same segment and
   // description, with the same context, sequences and batch size unless
-  // `placement` asks for fewer. Any thread. Errors: the driver's (instance_create), prefixed with
-  // the model's name.
+  // `placement` asks for fewer. Any thread. Errors: the driver's
+  // (instance_create), prefixed with the model's name.
   Result<std::unique_ptr<ModelInstance>> BuildInstance(const InstancePlacement& placement) const;
 
   // For the Scheduler's worker thread only.

@@ -67,10 +67,11 @@
 // instance each sequence's token history, which the worker keeps - then puts
 // it in service and destroys the old instance. Re-processing runs first on a
 // thread of its own over a snapshot of the histories while generation goes
-// on; the pause then covers only the tokens generated since the snapshot. Requests keep running
-// across it: no token is lost, repeated or sampled twice, since sampling state lives in the
-// requests, not in the instance. A migration that fails at any stage leaves the old instance
-// serving, untouched, and reports why. Only one migration waits at a time.
+// on; the pause then covers only the tokens generated since the snapshot.
+// Requests keep running across it: no token is lost, repeated or sampled
+// twice, since sampling state lives in the requests, not in the instance. A
+// migration that fails at any stage leaves the old instance serving,
+// untouched, and reports why. One migration at a time.
 //
 // Errors inside a step (a driver failure) end the requests of that step with
 // StopReason::kError and the driver's message; the scheduler keeps serving.
@@ -174,7 +175,7 @@ class Scheduler {
   // Queues a migration onto `next`; `done` runs on the worker thread with
   // the report, or with the reason it failed (the driver's error naming the
   // stage and sequence), or kUnavailable when the scheduler stops first.
-  // Returns kResourceExhausted when a migration is already waiting,
+  // Returns kResourceExhausted when a migration is already waiting or running,
   // kUnavailable after Stop(), kInvalidArgument for no instance or callback.
   using MigrateDone = std::function<void(Result<MigrationReport>)>;
   Status Migrate(std::unique_ptr<ModelInstance> next, MigrationOptions options, MigrateDone done);
